@@ -1,0 +1,34 @@
+# sahel-sim developer tasks.  `make test` is the project's test command (also run by CI).
+SHELL := bash
+.DEFAULT_GOAL := test
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+LINT_PATHS := $(wildcard sim tests benchmarks)
+CODE_DIRS := $(wildcard sim tests benchmarks scripts notebooks)
+
+.PHONY: setup test results lint lock clean
+
+setup:
+	VENV="$(VENV)" bash scripts/setup.sh
+
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+results: setup
+	$(VENV)/bin/sahel compare us_withdraws us_stays --out results/us_withdraws_vs_us_stays --force
+
+lint: setup
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+
+# Regenerate the pinned lock file (needs uv in the venv; runs setup first if it is missing).
+lock:
+	@test -x $(VENV)/bin/uv || VENV="$(VENV)" bash scripts/setup.sh
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -p $(VENV)/bin/python -o requirements.lock
+
+# Remove caches and build artefacts (keeps the venv and results/).
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis .mypy_cache
+	$(if $(CODE_DIRS),find $(CODE_DIRS) -name __pycache__ -type d -prune -exec rm -rf {} +)

@@ -1,0 +1,74 @@
+"""How a government (civilian or junta) weighs and picks its external partners.
+
+Shared by :class:`~sim.agents.country.Country` (civilian rule) and
+:class:`~sim.agents.junta.Junta`. The utility of partner k for the government of country i:
+
+    U_k = w_S x security share delivered (or offered, if absent)
+        + w_P x regime protection x (1 for a junta, 0 for a civilian government)
+        - w_C x conditionality x (1 for a junta, 0 otherwise)
+        - w_V x sovereigntist stance x (1 if k is Western)
+
+The preferred alignment is a softmax over partners and autonomy (utility 0) with temperature
+T; preferences move toward it by a fixed share a month (inertia), so a junta that finds a
+partner without conditions shifts over months, not at once. Past thresholds, with a monthly
+probability, the government expels a present partner or invites a willing absent one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.agents.country import Country
+
+
+def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool) -> None:
+    """Move ``country.preferences`` one month toward the softmax of partner utilities."""
+    model = country.model
+    p = model.p
+    security = country.security
+    weights: dict[str, float] = {}
+    for power in model.powers_in_order:
+        pid = power.power_id
+        if pid in country.foreign_effect and power.partnerships[country]["troops"] > 0:
+            delivered = country.foreign_effect[pid] / security if security > 0 else 0.0
+        else:
+            offer = power.offer_troops * power.effectiveness
+            delivered = offer / (security + offer) if security + offer > 0 else 0.0
+        utility = (
+            p.security_weight * delivered - p.sovereignty_weight * sovereigntism * power.western
+        )
+        if is_junta:
+            utility += p.protection_weight * power.regime_protection
+            utility -= p.conditionality_weight * power.conditionality
+        weights[pid] = math.exp(utility / p.alignment_temperature)
+    total = 1.0 + sum(weights.values())  # autonomy has utility 0
+    rate = p.alignment_rate
+    prefs = country.preferences
+    for pid, w in weights.items():
+        current = prefs.get(pid, 0.0)
+        prefs[pid] = current + rate * (w / total - current)
+
+
+def act_on_preferences(country: Country, shocks: list[float]) -> None:
+    """Expel present partners below the expel threshold; invite absent willing ones above
+    the invite threshold. Each acts with probability ``decision_rate`` in a month.
+    """
+    model = country.model
+    p = model.p
+    for j, power in enumerate(model.powers_in_order):
+        if shocks[j] >= p.decision_rate:
+            continue
+        pref = country.preferences.get(power.power_id, 0.0)
+        pship = power.partnerships.get(country)
+        present = pship is not None and (pship["troops"] > 0 or pship["isr"])
+        if present and pref < p.expel_threshold and not pship["locked"] and not pship["leaving"]:
+            model.expel(country, power)
+        elif (
+            not present
+            and pref > p.invite_threshold
+            and power.offer_troops > 0
+            and power.willing_to_support(country)
+        ):
+            power.accept_invitation(country)

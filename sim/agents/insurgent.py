@@ -1,0 +1,143 @@
+"""An armed jihadist group contesting territory in one or more countries."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.agents.country import Country
+    from sim.model import SahelModel
+    from sim.scenario.schema import GroupSpec
+
+
+class InsurgentGroup(mesa.Agent):
+    """A group (JNIM, IS Sahel, ISWAP, JAS) with fighters in each country it is present in.
+
+    Each presence is a ``presence`` edge (group -> country) holding ``fighters`` and
+    ``share``, the share of the country's territory the group contests:
+    share = (1 - control) x fighters / all insurgent fighters in the country.
+
+    Monthly submodels: :meth:`recruit` (Epstein: grievance, deterrence, abuses),
+    :meth:`fight` (Kalyvas: violence peaks where control is contested),
+    :meth:`fight_rivals` and :meth:`spread` (along borders, toward weak control).
+    """
+
+    model: SahelModel
+
+    def __init__(self, model: SahelModel, group_id: str, spec: GroupSpec) -> None:
+        super().__init__(model)
+        self.group_id = group_id
+        self.name = spec.name
+        self.idx = len(model.groups_in_order)
+        self.affiliation = str(spec.affiliation)
+        self.lethality = spec.lethality
+        self.rivals: list[InsurgentGroup] = []
+        self.presence: dict[Country, dict[str, Any]] = {}
+
+    @property
+    def fighters(self) -> float:
+        """Fighters in all countries."""
+        return sum(e["fighters"] for e in self.presence.values())
+
+    def recruit(self, shocks: list[float]) -> None:
+        """Add recruits in each country where the group is present.
+
+        recruits = rho x population (millions) x share contested x grievance
+                   x (1 + g_A x abuse memory) x (1 - deterrence) x log-normal noise.
+        Grievance = hardship x (1 - legitimacy) (Epstein 2002); abuses by forces push people
+        to armed groups; deterrence is Epstein's arrest probability from security forces.
+        """
+        p = self.model.p
+        sd = p.recruitment_dispersion
+        for country, e in self.presence.items():
+            drive = country.grievance * (1.0 + p.abuse_recruitment_gain * country.abuse)
+            expected = (
+                p.recruitment_rate
+                * country.population_m
+                * e["share"]
+                * drive
+                * (1.0 - country.deterrence)
+            )
+            e["fighters"] += expected * math.exp(sd * shocks[country.idx] - 0.5 * sd * sd)
+
+    def fight(self, normals: list[float], uniforms: list[float]) -> None:
+        """Clash with security forces and attack civilians; deaths are counted per country.
+
+        expected deaths = lethality x fighters x (base + contest x 4c(1-c)), then log-normal
+        noise and stochastic rounding to whole persons. A share of the dead are the group's
+        fighters. Desertion removes a further share of fighters.
+        """
+        p = self.model.p
+        sd = p.fatality_dispersion
+        for country, e in self.presence.items():
+            i = country.idx
+            rate = p.base_lethality + p.contest_lethality * country.contestation
+            expected = self.lethality * e["fighters"] * rate
+            deaths = _whole(expected * math.exp(sd * normals[i] - 0.5 * sd * sd), uniforms[i])
+            country.fatalities += deaths
+            e["fighters"] = max(
+                0.0, e["fighters"] * (1.0 - p.desertion_rate) - p.combatant_share * deaths
+            )
+
+    def fight_rivals(self, normals: list[list[float]], uniforms: list[list[float]]) -> None:
+        """Fight rival groups where both are present (each pair once, from its first member).
+
+        expected deaths = rival lethality x the smaller of the two forces; all are fighters,
+        split between the groups in proportion to the other side's strength.
+        """
+        p = self.model.p
+        sd = p.fatality_dispersion
+        for rival in self.rivals:
+            if rival.idx < self.idx:
+                continue
+            pair = self.model.rivalry_index[(self.idx, rival.idx)]
+            for country, e in self.presence.items():
+                other = rival.presence.get(country)
+                if other is None:
+                    continue
+                a, b = e["fighters"], other["fighters"]
+                if a <= 0.0 or b <= 0.0:
+                    continue
+                expected = p.rival_lethality * min(a, b)
+                i = country.idx
+                deaths = _whole(
+                    expected * math.exp(sd * normals[pair][i] - 0.5 * sd * sd), uniforms[pair][i]
+                )
+                country.fatalities += deaths
+                e["fighters"] = max(0.0, a - deaths * b / (a + b))
+                other["fighters"] = max(0.0, b - deaths * a / (a + b))
+
+    def spread(self, shocks: list[float]) -> list[tuple[Country, Country, float]]:
+        """Plan moves of fighters across borders, toward weaker control.
+
+        Where the group is present on both sides, a share sigma x (1 - c_j) / degree of its
+        fighters moves from i to neighbour j each month (so net flows run toward weaker
+        control). Where it is absent from j, it opens a cell of ``seed_fighters`` with
+        probability pi x (1 - c_j) x f_i / (f_i + f_half). Returns (from, to, fighters);
+        the model applies all moves together after every group has planned.
+        """
+        p = self.model.p
+        index = self.model.border_index
+        moves = []
+        for country, e in self.presence.items():
+            f = e["fighters"]
+            if f < p.min_presence_fighters or not country.neighbours:
+                continue
+            share = p.spread_flow_rate / len(country.neighbours)
+            seed_chance = p.seed_rate * f / (f + p.seed_source_half)
+            for other in country.neighbours:
+                room = 1.0 - other.control
+                if other in self.presence:
+                    moves.append((country, other, f * share * room))
+                elif shocks[index[(country.idx, other.idx)]] < seed_chance * room:
+                    moves.append((country, other, min(p.seed_fighters, 0.5 * f)))
+        return moves
+
+
+def _whole(x: float, u: float) -> float:
+    """Stochastic rounding: floor(x) plus one with probability frac(x) (mean preserved)."""
+    n = math.floor(x)
+    return float(n + (1 if u < x - n else 0))

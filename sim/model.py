@@ -1,0 +1,379 @@
+"""SahelModel: the Mesa model that builds the world from a scenario and runs it month by month."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim import metrics
+from sim.agents import Country, ExternalPower, InsurgentGroup, Junta
+from sim.blocs import Bloc
+from sim.events import apply_event
+from sim.network import SahelNetwork
+from sim.parameters import Parameters
+from sim.scenario import Scenario, load_scenario, month_index, month_name
+from sim.streams import make_streams
+
+
+class SahelModel(mesa.Model):
+    """Regional influence and stability in the central Sahel; one step is one month.
+
+    Args:
+        scenario: a :class:`~sim.scenario.Scenario`, a bundled scenario name
+            (``"us_withdraws"``) or a path to a scenario file.
+        rng: seed for this replicate (int or ``numpy.random.SeedSequence``); defaults to the
+            scenario's ``seed``. Every random draw comes from named streams derived from it.
+        months: number of months to run (defaults to the scenario's ``months``).
+        parameters: parameter overrides, ``{name: value}``, validated against their ranges.
+        **more_parameters: further overrides as keywords (as ``mesa.batch_run`` passes them).
+
+    The step order (ODD "process overview"): scheduled events; external powers set their
+    posture; governments choose partners and review bloc memberships; insurgent groups recruit,
+    fight and spread; countries update control, legitimacy, hardship, influence and coup risk;
+    the DataCollector records the month.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | str = "baseline_2024",
+        *,
+        rng: int | np.random.SeedSequence | None = None,
+        months: int | None = None,
+        parameters: dict[str, float] | None = None,
+        **more_parameters: float,
+    ) -> None:
+        spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+        overrides = {**(parameters or {}), **more_parameters}
+        seed = spec.seed if rng is None else rng
+        if isinstance(seed, np.random.Generator):
+            raise TypeError("pass an int or a SeedSequence as rng=, not a shared Generator")
+        super().__init__(rng=seed)
+        self.spec = spec
+        self.p: Parameters = (
+            Parameters.model_validate({**spec.parameters.model_dump(), **overrides})
+            if overrides
+            else spec.parameters
+        )
+        self.seed = seed
+        self.streams = make_streams(seed)
+        self.start = spec.start
+        self.n_months = months if months is not None else spec.months
+        self.month = 0
+        self.event_log: list[dict[str, Any]] = []
+        self.network = SahelNetwork()
+        self._build_world()
+        self.timeline: dict[int, list[Any]] = defaultdict(list)
+        for event in spec.events:
+            self.timeline[self.month_of(event.at)].append(event)
+        self.regional: dict[str, float] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters=metrics.regional_reporters(self),
+            agenttype_reporters={Country: metrics.country_fields(self)},
+        )
+        self.running = self.n_months > 0
+
+    # --- construction --------------------------------------------------------------------------
+    def _build_world(self) -> None:
+        spec = self.spec
+        self.countries: dict[str, Country] = {}
+        self.countries_in_order: list[Country] = []
+        for iso, cspec in spec.countries.items():
+            country = Country(self, iso, cspec)
+            self.countries[iso] = country
+            self.countries_in_order.append(country)
+            self.network.add_actor(iso, "country", name=cspec.name, capital=cspec.capital)
+        for a, b in spec.borders:
+            if b not in self.network.neighbours(a):
+                self.network.add_border(a, b)
+        for country in self.countries_in_order:
+            country.neighbours = [self.countries[n] for n in self.network.neighbours(country.iso3)]
+        self.border_index = {
+            (self.countries[a].idx, self.countries[b].idx): k
+            for k, (a, b) in enumerate(
+                (a, b) for a in self.countries for b in self.network.neighbours(a)
+            )
+        }
+
+        self.powers: dict[str, ExternalPower] = {}
+        self.powers_in_order: list[ExternalPower] = []
+        for pid, pspec in spec.powers.items():
+            power = ExternalPower(self, pid, pspec)
+            self.powers[pid] = power
+            self.powers_in_order.append(power)
+            self.network.add_actor(pid, "power", name=pspec.name, western=pspec.western)
+            for iso, ps in pspec.partners.items():
+                edge = self.partnership(power, self.countries[iso])
+                edge.update(ps.model_dump(mode="json"))
+                edge["target"] = ps.troops
+                if ps.posture == "suspended":
+                    edge["suspended_by"] = "coup" if self.countries[iso].is_junta else "event"
+        for country in self.countries_in_order:
+            country.influence = {pid: 0.0 for pid in self.powers}
+        for power in self.powers_in_order:
+            power.set_posture()
+        for country in self.countries_in_order:
+            total = self.p.autonomy_weight * country.forces * country.capacity + sum(
+                country.engagement.values()
+            )
+            for pid, eng in country.engagement.items():
+                country.influence[pid] = eng / total if total > 0 else 0.0
+
+        self.groups: dict[str, InsurgentGroup] = {}
+        self.groups_in_order: list[InsurgentGroup] = []
+        for gid, gspec in spec.groups.items():
+            group = InsurgentGroup(self, gid, gspec)
+            self.groups[gid] = group
+            self.groups_in_order.append(group)
+            self.network.add_actor(
+                gid, "group", name=gspec.name, affiliation=str(gspec.affiliation)
+            )
+            for iso, fighters in gspec.fighters.items():
+                if fighters > 0:
+                    self.add_fighters(group, self.countries[iso], fighters)
+        self.rivalry_index: dict[tuple[int, int], int] = {}
+        for a, b in spec.rivalries:
+            ga, gb = self.groups[a], self.groups[b]
+            if gb not in ga.rivals:
+                ga.rivals.append(gb)
+                gb.rivals.append(ga)
+                self.network.add_rivalry(a, b)
+                key = (min(ga.idx, gb.idx), max(ga.idx, gb.idx))
+                self.rivalry_index.setdefault(key, len(self.rivalry_index))
+        self._update_presence()
+
+        self.blocs: dict[str, Bloc] = {}
+        for bid, bspec in spec.blocs.items():
+            bloc = Bloc(self, bid, bspec)
+            self.blocs[bid] = bloc
+            self.network.add_actor(bid, "bloc", name=bspec.name)
+            for iso in bspec.members:
+                status = "suspended" if iso in bspec.suspended else "member"
+                bloc.join(self.countries[iso], status=status)
+            for iso, month in bspec.leaving.items():
+                bloc.announce_exit(self.countries[iso], self.month_of(month))
+            for iso, month in bspec.sanctioned.items():
+                bloc.sanctions[self.countries[iso]] = self.month_of(month)
+        self.event_log.clear()  # founding memberships are state, not events
+
+        for country in self.countries_in_order:
+            cspec = spec.countries[country.iso3]
+            if cspec.junta is not None:
+                j = cspec.junta
+                Junta(
+                    self,
+                    country,
+                    name=j.name,
+                    leader=j.leader,
+                    since=self.month_of(j.since),
+                    sovereigntism=j.sovereigntism,
+                )
+                prefs = {pid: country.influence[pid] for pid in self.powers}
+                prefs.update(j.preferences)
+                country.preferences = prefs
+            else:
+                country.preferences = dict(country.influence)
+        for country in self.countries_in_order:
+            country.assess_security()
+            country.update_stability()
+
+    # --- helpers used by agents and events ---------------------------------------------------
+    def month_of(self, month: str) -> int:
+        """Index of a ``YYYY-MM`` month relative to the start (0 = first simulated month)."""
+        return month_index(month) - month_index(self.start)
+
+    @property
+    def date(self) -> str:
+        """The month being (or last) simulated, ``YYYY-MM``."""
+        return month_name(month_index(self.start) + self.month)
+
+    def partnership(self, power: ExternalPower, country: Country) -> dict[str, Any]:
+        """The partnership edge power -> country, created empty if absent."""
+        edge = power.partnerships.get(country)
+        if edge is None:
+            edge = self.network.set_edge(
+                power.power_id, country.iso3, "partnership",
+                troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, base=False,
+                posture="active", suspended_by=None, locked=False, leaving=False, target=0.0,
+            )  # fmt: skip
+            power.partnerships[country] = edge
+        return edge
+
+    def add_fighters(self, group: InsurgentGroup, country: Country, fighters: float) -> None:
+        """Add fighters of ``group`` in ``country``, creating its presence there if new."""
+        edge = group.presence.get(country)
+        if edge is None:
+            edge = self.network.set_edge(
+                group.group_id, country.iso3, "presence", fighters=0.0, share=0.0
+            )
+            group.presence[country] = edge
+            self.log_event("presence", country.iso3, group.group_id)
+        edge["fighters"] += fighters
+
+    def log_event(
+        self, kind: str, country: str, actor: str, *, scheduled: bool = False, note: str = ""
+    ) -> None:
+        """Record something that happened this month (for timelines and tests)."""
+        self.event_log.append(
+            {"month": self.month, "date": self.date, "kind": kind, "country": country,
+             "actor": actor, "scheduled": scheduled, "note": note}
+        )  # fmt: skip
+
+    def expel(self, country: Country, power: ExternalPower) -> None:
+        """The host orders a power's forces out; they leave at the withdrawal speed."""
+        edge = power.partnerships[country]
+        edge["leaving"] = True
+        edge["target"] = 0.0
+        self.log_event("expel", country.iso3, power.power_id)
+
+    def coup(
+        self,
+        country: Country,
+        *,
+        name: str = "Junta",
+        leader: str = "",
+        sovereigntism: float | None = None,
+    ) -> None:
+        """A successful coup: a new junta rules, capacity drops, blocs respond."""
+        if country.junta is not None:
+            country.junta.step_down()
+        Junta(
+            self,
+            country,
+            name=name,
+            leader=leader,
+            since=self.month,
+            sovereigntism=self.p.junta_sovereigntism if sovereigntism is None else sovereigntism,
+        )
+        country.last_coup = self.month
+        country.capacity = max(0.0, country.capacity - self.p.coup_capacity_loss)
+        for bloc in self.blocs.values():
+            bloc.respond_to_coup(country)
+        self.log_event("coup", country.iso3, name)
+
+    def civilian_rule(self, country: Country) -> None:
+        """Power passes to a civilian government; suspensions by blocs are lifted."""
+        if country.junta is not None:
+            country.junta.step_down()
+        country.regime = "civilian"
+        for bloc in self.blocs.values():
+            bloc.reinstate(country)
+
+    # --- the monthly step ------------------------------------------------------------------------
+    def step(self) -> None:
+        """Advance the world by one month (see the class docstring for the order)."""
+        shocks = self._draw_shocks()
+        countries = self.countries_in_order
+        for country in countries:
+            country.fatalities = 0.0
+        # 1. scheduled events
+        for event in self.timeline.get(self.month, ()):
+            apply_event(self, event)
+        # 2. external powers set their posture
+        for power in self.powers_in_order:
+            power.set_posture()
+        # 3. governments choose partners; blocs
+        for country in countries:
+            if country.junta is not None:
+                country.junta.choose_partners(shocks["alignment"][country.idx])
+            else:
+                country.choose_partners(shocks["alignment"][country.idx])
+        for bloc in self.blocs.values():
+            bloc.process_exits()
+        for country in countries:
+            country.review_blocs(shocks["blocs"][country.idx])
+        # 4. insurgents recruit, fight, spread
+        for country in countries:
+            country.assess_security()
+        for group in self.groups_in_order:
+            group.recruit(shocks["recruitment"][group.idx])
+        for group in self.groups_in_order:
+            group.fight(shocks["combat_z"][group.idx], shocks["combat_u"][group.idx])
+        for group in self.groups_in_order:
+            group.fight_rivals(shocks["rival_z"], shocks["rival_u"])
+        for country in countries:
+            country.suffer_abuses(shocks["abuse_u"][country.idx], shocks["abuse_size"][country.idx])
+        moves = []
+        for group in self.groups_in_order:
+            moves.extend((group, *m) for m in group.spread(shocks["spread"][group.idx]))
+        for group, origin, dest, fighters in moves:
+            self._move_fighters(group, origin, dest, fighters)
+        self._update_presence()
+        # 5. countries update; coups
+        for country in countries:
+            country.update(shocks["coups"][country.idx])
+        # 6. record
+        self.regional = metrics.regional(self)
+        self.datacollector.collect(self)
+        self.month += 1
+        self.running = self.month < self.n_months
+
+    def run(self, months: int | None = None) -> SahelModel:
+        """Run ``months`` steps (default: the rest of the scenario); return self."""
+        for _ in range(self.n_months - self.month if months is None else months):
+            self.step()
+        return self
+
+    def _draw_shocks(self) -> dict[str, Any]:
+        """Draw this month's random numbers: fixed-size blocks from each named stream.
+
+        Block sizes depend only on the world's dimensions, never on its state, so that
+        scenarios sharing a seed share their shocks (common random numbers).
+        """
+        n, g, k = len(self.countries_in_order), len(self.groups_in_order), len(self.powers_in_order)
+        r = max(1, len(self.rivalry_index))
+        e = max(1, len(self.border_index))
+        s = self.streams
+        combat = s["combat"]
+        abuse = s["abuse"]
+        return {
+            "recruitment": s["recruitment"].standard_normal((g, n)).tolist(),
+            "combat_z": combat.standard_normal((g, n)).tolist(),
+            "combat_u": combat.random((g, n)).tolist(),
+            "rival_z": combat.standard_normal((r, n)).tolist(),
+            "rival_u": combat.random((r, n)).tolist(),
+            "spread": s["spread"].random((g, e)).tolist(),
+            "abuse_u": abuse.random((n, k + 1)).tolist(),
+            "abuse_size": np.exp(0.8 * abuse.standard_normal((n, k + 1)) - 0.32).tolist(),
+            "coups": s["coups"].random(n).tolist(),
+            "alignment": s["alignment"].random((n, k)).tolist(),
+            "blocs": s["blocs"].random((n, max(1, len(self.blocs)))).tolist(),
+        }
+
+    def _move_fighters(
+        self, group: InsurgentGroup, origin: Country, dest: Country, fighters: float
+    ) -> None:
+        source = group.presence[origin]
+        moved = min(fighters, source["fighters"])
+        if moved <= 0.0:
+            return
+        source["fighters"] -= moved
+        self.add_fighters(group, dest, moved)
+
+    def _update_presence(self) -> None:
+        """Drop presences below the minimum; recount fighters and contested shares."""
+        minimum = self.p.min_presence_fighters
+        for country in self.countries_in_order:
+            country.fighters = 0.0
+        for group in self.groups_in_order:
+            for country, edge in list(group.presence.items()):
+                if edge["fighters"] < minimum:
+                    del group.presence[country]
+                    self.network.remove_edge(group.group_id, country.iso3, "presence")
+                    self.log_event("presence_ends", country.iso3, group.group_id)
+                else:
+                    country.fighters += edge["fighters"]
+        for group in self.groups_in_order:
+            for country, edge in group.presence.items():
+                edge["share"] = (1.0 - country.control) * edge["fighters"] / country.fighters
+
+    # --- output -------------------------------------------------------------------------------
+    def regional_frame(self) -> Any:
+        """Regional metrics, one row per month (see :func:`sim.metrics.regional_frame`)."""
+        return metrics.regional_frame(self)
+
+    def country_frame(self) -> Any:
+        """Country metrics, one row per month and country (:func:`sim.metrics.country_frame`)."""
+        return metrics.country_frame(self)

@@ -1,0 +1,25 @@
+"""Scenarios: the YAML format (:mod:`.schema`) and how files are loaded (:mod:`.loader`)."""
+
+from sim.scenario.loader import (
+    SCENARIO_DIR,
+    bundled_scenarios,
+    load_scenario,
+    resolve_path,
+    scenario_hash,
+    validate_data,
+    with_parameters,
+)
+from sim.scenario.schema import Scenario, month_index, month_name
+
+__all__ = [
+    "SCENARIO_DIR",
+    "Scenario",
+    "bundled_scenarios",
+    "load_scenario",
+    "month_index",
+    "month_name",
+    "resolve_path",
+    "scenario_hash",
+    "validate_data",
+    "with_parameters",
+]

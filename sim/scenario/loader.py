@@ -1,0 +1,508 @@
+"""Load scenario files: safe YAML with line numbers, ``extends`` chains, validation.
+
+``load_scenario`` returns a resolved :class:`~sim.scenario.schema.Scenario` or raises one
+:class:`~sim.errors.ScenarioError` listing every problem with its file, field path and line.
+
+Inheritance: a child's mappings are merged into its parent's key by key (a key set to
+``null`` removes the parent's entry), lists replace the parent's, except ``events``, which
+are appended to the parent's timeline.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from sim.errors import Problem, ScenarioError
+from sim.scenario.schema import Scenario, month_index
+
+Path_ = tuple[str | int, ...]
+Origins = dict[Path_, tuple[str, int]]
+
+SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+"""Folder of the bundled scenarios (``scenarios/`` at the project root)."""
+
+
+def bundled_scenarios() -> dict[str, Path]:
+    """Map the name of each bundled scenario to its file."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.yaml"))}
+
+
+def resolve_path(ref: str | Path) -> Path:
+    """Turn a file path or the name of a bundled scenario into a path (may not exist)."""
+    path = Path(ref)
+    if path.suffix in {".yaml", ".yml"} or path.exists() or len(path.parts) > 1:
+        return path
+    return SCENARIO_DIR / f"{ref}.yaml"
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+# --- YAML with line numbers -------------------------------------------------------------------
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader (no object construction) that refuses duplicate keys."""
+
+
+def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
+    """Parse one YAML file into plain data and a map from field path to (file, line)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(shown, [Problem("", "file not found")]) from None
+    except OSError as exc:
+        raise ScenarioError(shown, [Problem("", f"cannot read file: {exc.strerror}")]) from None
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        what = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(
+            shown, [Problem("", f"malformed YAML: {what}", file=shown, line=line)]
+        ) from None
+    if node is None:
+        raise ScenarioError(shown, [Problem("", "the file is empty; expected a mapping")])
+    origins: Origins = {}
+    problems: list[Problem] = []
+    data = _construct(node, (), origins, shown, problems)
+    if problems:
+        raise ScenarioError(shown, problems)
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            shown,
+            [
+                Problem(
+                    "", "expected a mapping of fields at the top", shown, node.start_mark.line + 1
+                )
+            ],
+        )
+    return data, origins
+
+
+def _construct(
+    node: yaml.Node, path: Path_, origins: Origins, file: str, problems: list[Problem]
+) -> Any:
+    origins[path] = (file, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            line = key_node.start_mark.line + 1
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                problems.append(
+                    Problem(_dotted(path), "YAML merge keys (<<) are not supported", file, line)
+                )
+                continue
+            key = _scalar(key_node, path, file, problems)
+            if key in out:
+                problems.append(
+                    Problem(_dotted((*path, key)), f"duplicate key {key!r}", file, line)
+                )
+            out[key] = _construct(value_node, (*path, key), origins, file, problems)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [
+            _construct(v, (*path, i), origins, file, problems) for i, v in enumerate(node.value)
+        ]
+    return _scalar(node, path, file, problems)
+
+
+def _scalar(node: yaml.Node, path: Path_, file: str, problems: list[Problem]) -> Any:
+    """Build a plain scalar; tags that would construct objects are reported, not obeyed."""
+    try:
+        return _Loader("").construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        problems.append(
+            Problem(
+                _dotted(path),
+                f"unsupported YAML tag: {exc.problem}",
+                file,
+                node.start_mark.line + 1,
+            )
+        )
+        return None
+
+
+def _dotted(path: Path_) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+# --- extends ----------------------------------------------------------------------------------
+
+
+def _merge(
+    base: Any, child: Any, base_o: Origins, child_o: Origins, path: Path_
+) -> tuple[Any, Origins]:
+    """Merge ``child`` into ``base`` (see module docstring); return data and origins."""
+    if isinstance(base, dict) and isinstance(child, dict):
+        out = dict(base)
+        origins = {p: o for p, o in base_o.items()}
+        for key, value in child.items():
+            sub = (*path, key)
+            if value is None and key in base:
+                out.pop(key)
+                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                continue
+            if (
+                key == "events"
+                and path == ()
+                and isinstance(value, list)
+                and isinstance(base.get(key), list)
+            ):
+                offset = len(base[key])
+                out[key] = base[key] + value
+                for p, o in child_o.items():
+                    if p[:1] == ("events",) and len(p) > 1 and isinstance(p[1], int):
+                        origins[("events", p[1] + offset, *p[2:])] = o
+                continue
+            if key in base:
+                merged, sub_o = _merge(
+                    base[key],
+                    value,
+                    {p: o for p, o in base_o.items() if p[: len(sub)] == sub},
+                    {p: o for p, o in child_o.items() if p[: len(sub)] == sub},
+                    sub,
+                )
+                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                origins.update(sub_o)
+                out[key] = merged
+            else:
+                out[key] = value
+                origins.update({p: o for p, o in child_o.items() if p[: len(sub)] == sub})
+        if path in child_o:
+            origins[path] = child_o[path]
+        return out, origins
+    return child, {p: o for p, o in child_o.items() if p[: len(path)] == path}
+
+
+def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], Origins]:
+    shown = _display(path)
+    real = path.resolve()
+    if real in chain:
+        names = " -> ".join(_display(p) for p in [*chain, real])
+        raise ScenarioError(main, [Problem("extends", f"cycle in extends: {names}", shown)])
+    data, origins = _parse(path, shown)
+    parent = data.get("extends")
+    if parent is None:
+        return data, origins
+    if not isinstance(parent, str):
+        line = origins.get(("extends",), (shown, None))[1]
+        raise ScenarioError(
+            main, [Problem("extends", f"got {parent!r}; expected a file name", shown, line)]
+        )
+    parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    if not parent_path.exists():
+        line = origins.get(("extends",), (shown, None))[1]
+        raise ScenarioError(
+            main,
+            [
+                Problem(
+                    "extends",
+                    f"parent file {parent!r} not found (looked at {_display(parent_path)})",
+                    shown,
+                    line,
+                )
+            ],
+        )
+    base, base_o = _resolve(parent_path, [*chain, real], main)
+    merged, merged_o = _merge(base, data, base_o, origins, ())
+    merged["extends"] = parent
+    return merged, merged_o
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def _suggest(value: Any, known: list[str]) -> str:
+    close = difflib.get_close_matches(str(value), known, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _origin(origins: Origins, path: Path_) -> tuple[str | None, int | None]:
+    for n in range(len(path), -1, -1):
+        if path[:n] in origins:
+            return origins[path[:n]]
+    return None, None
+
+
+def _pydantic_problems(
+    exc: ValidationError, data: dict[str, Any], origins: Origins
+) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(err["loc"])
+        # Drop pydantic's union-tag segment (events[0].withdraw.power -> events[0].power).
+        if (
+            len(loc) >= 3
+            and loc[0] == "events"
+            and isinstance(loc[1], int)
+            and loc[2] in _event_tags()
+        ):
+            loc = (*loc[:2], *loc[3:])
+        value = err.get("input")
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            parent = _lookup(data, loc[:-1])
+            known = _known_fields(loc[:-1], parent)
+            msg = f"unknown field {loc[-1]!r}; expected one of: {', '.join(known)}." + _suggest(
+                loc[-1], known
+            )
+        elif kind == "missing":
+            msg = "required field is missing"
+        elif kind in ("union_tag_invalid", "union_tag_not_found"):
+            msg = f"got do: {value.get('do') if isinstance(value, dict) else value!r}; expected one of: {', '.join(_event_tags())}"
+            if isinstance(value, dict) and value.get("do") is not None:
+                msg += "." + _suggest(value.get("do"), list(_event_tags()))
+            if kind == "union_tag_not_found":
+                loc = (*loc, "do")
+                msg = "required field 'do' is missing; expected one of: " + ", ".join(_event_tags())
+        elif kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+            ctx = err.get("ctx", {})
+            bound = {
+                "greater_than_equal": ">=",
+                "less_than_equal": "<=",
+                "greater_than": ">",
+                "less_than": "<",
+            }[kind]
+            limit = next(iter(ctx.values())) if ctx else "?"
+            msg = f"got {value!r}; expected a number {bound} {limit}"
+        elif kind == "string_pattern_mismatch":
+            msg = f"got {value!r}; expected a three-letter upper-case country code such as 'NER'"
+        elif kind == "value_error":
+            msg = str(err["msg"]).removeprefix("Value error, ")
+        else:
+            msg = f"got {value!r}; {err['msg'][0].lower()}{err['msg'][1:]}"
+        file, line = _origin(origins, loc)
+        problems.append(Problem(_dotted(loc), msg, file, line))
+    return problems
+
+
+def _event_tags() -> tuple[str, ...]:
+    from sim.scenario.schema import EVENT_KINDS
+
+    return EVENT_KINDS
+
+
+def _lookup(data: Any, loc: tuple[Any, ...]) -> Any:
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _known_fields(loc: tuple[Any, ...], parent: Any) -> list[str]:
+    from sim.scenario import schema
+
+    model: Any = Scenario
+    for part in loc:
+        if model is None:
+            break
+        if isinstance(part, int) or model in (dict,):
+            continue
+        field = model.model_fields.get(part) if hasattr(model, "model_fields") else None
+        if field is None:
+            model = None
+            break
+        model = _inner_model(field.annotation)
+    if loc[:1] == ("events",) and isinstance(parent, dict):
+        cls = {
+            c.model_fields["do"].annotation.__args__[0]: c
+            for c in _event_classes(schema)
+        }
+        model = cls.get(parent.get("do"))
+    if loc and loc[0] in ("countries", "powers", "groups", "blocs") and len(loc) >= 2:
+        model = {
+            "countries": schema.CountrySpec,
+            "powers": schema.PowerSpec,
+            "groups": schema.GroupSpec,
+            "blocs": schema.BlocSpec,
+        }[loc[0]]
+        if loc[0] == "powers" and len(loc) >= 4 and loc[2] == "partners":
+            model = schema.PartnershipSpec
+        if loc[0] == "countries" and len(loc) >= 3 and loc[2] == "junta":
+            model = schema.JuntaSpec
+    if loc == ("parameters",):
+        from sim.parameters import Parameters
+
+        model = Parameters
+    return sorted(model.model_fields) if hasattr(model, "model_fields") else []
+
+
+def _inner_model(annotation: Any) -> Any:
+    if hasattr(annotation, "model_fields"):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _event_classes(schema: Any) -> list[Any]:
+    return [
+        getattr(schema, n)
+        for n in dir(schema)
+        if isinstance(getattr(schema, n), type)
+        and issubclass(getattr(schema, n), schema._Event)
+        and getattr(schema, n) is not schema._Event
+    ]
+
+
+def check_references(scn: Scenario) -> list[tuple[Path_, str]]:
+    """Cross-field checks the schema cannot express: every referenced actor exists, etc."""
+    out: list[tuple[Path_, str]] = []
+    countries, powers = sorted(scn.countries), sorted(scn.powers)
+    groups, blocs = sorted(scn.groups), sorted(scn.blocs)
+
+    def need(kind: str, value: str, known: list[str], path: Path_) -> None:
+        if value not in known:
+            listing = ", ".join(known) if known else "none"
+            out.append(
+                (
+                    path,
+                    f"{value!r} is not a {kind} in this scenario; known: {listing}."
+                    + _suggest(value, known),
+                )
+            )
+
+    for iso, c in scn.countries.items():
+        if c.regime == "junta" and c.junta is None:
+            out.append(
+                (
+                    ("countries", iso, "junta"),
+                    "a country ruled by a junta needs a 'junta:' block (name, since)",
+                )
+            )
+        if c.junta is not None:
+            for p in c.junta.preferences:
+                need("power", p, powers, ("countries", iso, "junta", "preferences", p))
+            if sum(c.junta.preferences.values()) > 1 + 1e-9:
+                out.append(
+                    (
+                        ("countries", iso, "junta", "preferences"),
+                        f"shares sum to {sum(c.junta.preferences.values()):.3g}; expected at most 1",
+                    )
+                )
+    for name, p in scn.powers.items():
+        for iso in p.partners:
+            need("country", iso, countries, ("powers", name, "partners", iso))
+    for name, g in scn.groups.items():
+        for iso in g.fighters:
+            need("country", iso, countries, ("groups", name, "fighters", iso))
+    for name, b in scn.blocs.items():
+        for field in ("members", "suspended"):
+            for i, iso in enumerate(getattr(b, field)):
+                need("country", iso, countries, ("blocs", name, field, i))
+        for iso in [*b.leaving, *b.sanctioned]:
+            need(
+                "country",
+                iso,
+                countries,
+                ("blocs", name, "leaving" if iso in b.leaving else "sanctioned", iso),
+            )
+        for i, iso in enumerate(b.eligible or []):
+            need("country", iso, countries, ("blocs", name, "eligible", i))
+    for i, (a, b2) in enumerate(scn.borders):
+        need("country", a, countries, ("borders", i, 0))
+        need("country", b2, countries, ("borders", i, 1))
+        if a == b2:
+            out.append((("borders", i), f"a country cannot border itself ({a})"))
+    for i, (a, b2) in enumerate(scn.rivalries):
+        need("group", a, groups, ("rivalries", i, 0))
+        need("group", b2, groups, ("rivalries", i, 1))
+    start = month_index(scn.start)
+    params = sorted(type(scn.parameters).model_fields)
+    for i, ev in enumerate(scn.events):
+        base: Path_ = ("events", i)
+        if month_index(ev.at) < start:
+            out.append(((*base, "at"), f"{ev.at} is before the scenario's start ({scn.start})"))
+        for field, kind, known in (
+            ("country", "country", countries),
+            ("power", "power", powers),
+            ("group", "insurgent group", groups),
+            ("bloc", "bloc", blocs),
+        ):
+            value = getattr(ev, field, None)
+            if value is not None:
+                need(kind, value, known, (*base, field))
+        for j, iso in enumerate(getattr(ev, "members", None) or []):
+            need("country", iso, countries, (*base, "members", j))
+        if ev.do == "set_parameter":
+            if ev.name not in params:
+                need("parameter", ev.name, params, (*base, "name"))
+            else:
+                try:
+                    type(scn.parameters).model_validate(
+                        {**scn.parameters.model_dump(), ev.name: ev.value}
+                    )
+                except ValidationError as exc:
+                    out.append(
+                        ((*base, "value"), f"got {ev.value!r}; {exc.errors()[0]['msg'].lower()}")
+                    )
+    return out
+
+
+def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
+    """Load, resolve and validate a scenario file or bundled scenario name.
+
+    Args:
+        ref: a path to a YAML file, or the name of a bundled scenario (``us_withdraws``).
+        **overrides: top-level fields to replace after loading (``months=120``, ``seed=3``).
+
+    Raises:
+        ScenarioError: listing every problem (file, field path, line, what was expected).
+    """
+    path = resolve_path(ref)
+    main = _display(path)
+    data, origins = _resolve(path, [], main)
+    data = {**data, **overrides}
+    return validate_data(data, main, origins)
+
+
+def validate_data(
+    data: dict[str, Any], file: str = "<scenario>", origins: Origins | None = None
+) -> Scenario:
+    """Validate already-parsed scenario data (the same checks as :func:`load_scenario`)."""
+    origins = origins or {}
+    try:
+        scn = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(file, _pydantic_problems(exc, data, origins)) from None
+    refs = check_references(scn)
+    if refs:
+        problems = []
+        for path, msg in refs:
+            f, line = _origin(origins, path)
+            problems.append(Problem(_dotted(path), msg, f, line))
+        raise ScenarioError(file, problems)
+    return scn
+
+
+def scenario_hash(scn: Scenario) -> str:
+    """SHA-256 of the resolved scenario's canonical JSON (identity of what is simulated)."""
+    payload = scn.model_dump(mode="json", exclude={"extends", "description"})
+    blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
+
+
+def with_parameters(scn: Scenario, **values: float) -> Scenario:
+    """Return a copy of ``scn`` with some parameters replaced (validated against their ranges)."""
+    params = type(scn.parameters).model_validate({**scn.parameters.model_dump(), **values})
+    return scn.model_copy(update={"parameters": params})
