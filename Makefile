@@ -16,8 +16,11 @@ setup:
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
+# The main job: US withdraws vs US stays (30 paired replicates each, same root seed).
+REPS ?= 30
 results: setup
-	$(VENV)/bin/sahel compare us_withdraws us_stays --out results/us_withdraws_vs_us_stays --force
+	$(VENV)/bin/sahel run us_withdraws --reps $(REPS) --out results/us_withdraws --force
+	$(VENV)/bin/sahel run us_stays --reps $(REPS) --out results/us_stays --force
 
 lint: setup
 	$(VENV)/bin/ruff check $(LINT_PATHS)
