@@ -28,7 +28,17 @@ _LAZY = {
     "run_scenario": "sim.runner",
 }
 
-__all__ = ["__version__", *_LAZY]
+__all__ = [
+    "Parameters",
+    "SahelModel",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "bundled_scenarios",
+    "load_scenario",
+    "run",
+    "run_scenario",
+]
 
 if TYPE_CHECKING:
     from sim.errors import ScenarioError

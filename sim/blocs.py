@@ -28,6 +28,9 @@ class Bloc:
         self.eligible: set[str] | None = set(spec.eligible) if spec.eligible is not None else None
         self.sanctions: dict[Country, int] = {}
         self._members: list[Country] = []
+        self.pooled_security = 0.0  # members' national security this month (te)
+        self._landscape_month = -1
+        self._landscape: tuple[float, float, list[float]] = (0.0, 0.0, [])
 
     def __repr__(self) -> str:
         return f"Bloc({self.bloc_id!r}, members={[c.iso3 for c in self._members]})"
@@ -49,6 +52,7 @@ class Bloc:
         """Admit a country (or update its status if already a member)."""
         if self not in country.memberships:
             self._members.append(country)
+            self._landscape_month = -1
         country.memberships[self] = self.model.network.set_edge(
             country.iso3, self.bloc_id, "membership", status=status, exit_month=None
         )
@@ -60,6 +64,7 @@ class Bloc:
         if self in country.memberships:
             del country.memberships[self]
             self._members.remove(country)
+            self._landscape_month = -1
             self.model.network.remove_edge(country.iso3, self.bloc_id, "membership")
             self.model.log_event("leave_bloc", country.iso3, self.bloc_id)
 
@@ -86,7 +91,39 @@ class Bloc:
     def sanction(self, country: Country, until: int) -> None:
         """Impose sanctions until month ``until`` (inclusive)."""
         self.sanctions[country] = until
+        country.sanctions[self] = until
         self.model.log_event("sanction", country.iso3, self.bloc_id)
+
+    def lift_sanctions(self, country: Country) -> None:
+        """End this bloc's sanctions on a country."""
+        self.sanctions.pop(country, None)
+        country.sanctions.pop(self, None)
+
+    def landscape(self) -> tuple[float, float, list[float]]:
+        """Members' population under juntas and under other regimes, and the sum of their
+        population-weighted alignment directions (cached for the month).
+
+        Affinity (landscape theory) is linear in these, so each country's affinity costs
+        the number of powers, not the number of members.
+        """
+        month = self.model.month
+        if self._landscape_month != month:
+            junta = other = 0.0
+            vector = [0.0] * len(self.model.powers_in_order)
+            for c in self._members:
+                if c.is_junta:
+                    junta += c.population_m
+                else:
+                    other += c.population_m
+                for k, d in enumerate(c.direction()):
+                    vector[k] += c.population_m * d
+            self._landscape = (junta, other, vector)
+            self._landscape_month = month
+        return self._landscape
+
+    def pool_security(self) -> None:
+        """Sum the members' national security effect (for mutual defence)."""
+        self.pooled_security = sum(c.national_security for c in self._members)
 
     def process_exits(self) -> None:
         """Members whose notice has run out leave."""
@@ -104,4 +141,4 @@ class Bloc:
         """A bloc that sanctions coups suspends the member and sanctions it."""
         if self.active and self.sanctions_coups and self in country.memberships:
             self.suspend(country)
-            self.sanction(country, self.model.month + round(self.model.p.sanction_months))
+            self.sanction(country, self.model.month + round(self.model.p.sanction_months) - 1)

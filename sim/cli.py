@@ -63,7 +63,9 @@ def _parse_overrides(items: list[str]) -> dict[str, float]:
             Parameters.model_validate(out)
         except ValidationError as exc:
             err = exc.errors()[0]
-            raise UsageError(f"--param {err['loc'][0]}={err['input']}: {err['msg'].lower()}") from None
+            raise UsageError(
+                f"--param {err['loc'][0]}={err['input']}: {err['msg'].lower()}"
+            ) from None
     return out
 
 
@@ -77,7 +79,9 @@ def run(
     reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Number of replicates.")] = 1,
     seed: Annotated[
         int | None,
-        typer.Option(min=0, help="Root seed; replicate seeds derive from it. Default: the scenario's."),
+        typer.Option(
+            min=0, help="Root seed; replicate seeds derive from it. Default: the scenario's."
+        ),
     ] = None,
     months: Annotated[
         int | None, typer.Option(min=1, help="Months to simulate. Default: the scenario's length.")
@@ -108,13 +112,19 @@ def run(
     spec = load_scenario(scenario)
     target = out if out is not None else Path("results") / spec.name
     if target.exists() and not force:
-        raise UsageError(f"{target} already exists; choose another --out or pass --force to replace it")
-    result = _run_with_progress(spec, reps=reps, seed=seed, months=months, overrides=overrides, quiet=quiet)
+        raise UsageError(
+            f"{target} already exists; choose another --out or pass --force to replace it"
+        )
+    result = _run_with_progress(
+        spec, reps=reps, seed=seed, months=months, overrides=overrides, quiet=quiet
+    )
     from sim.plots import key_metrics
     from sim.results import write_run
 
-    def figure(res):  # noqa: ANN001, ANN202
-        return key_metrics(res.regional, res.countries, title=f"{res.scenario.name}: {len(res.seeds)} replicate(s)")
+    def figure(res):
+        return key_metrics(
+            res.regional, res.countries, title=f"{res.scenario.name}: {len(res.seeds)} replicate(s)"
+        )
 
     write_run(result, target, csv=csv, force=force, figure=figure, command=["sahel", *sys.argv[1:]])
     if not quiet:
@@ -122,7 +132,7 @@ def run(
     err_console.print(f"wrote {target}/ ({sum(result.seconds):.2f} s of simulation)")
 
 
-def _run_with_progress(spec, *, reps, seed, months, overrides, quiet):  # noqa: ANN001, ANN202
+def _run_with_progress(spec, *, reps, seed, months, overrides, quiet):
     from sim.runner import run_scenario
 
     if _quiet(quiet) or reps == 1:
@@ -140,12 +150,14 @@ def _run_with_progress(spec, *, reps, seed, months, overrides, quiet):  # noqa: 
         )  # fmt: skip
 
 
-def _print_summary(result) -> None:  # noqa: ANN001
+def _print_summary(result) -> None:
     from sim.runner import summarise
 
     regional, countries = summarise(result)
-    table = Table(title=f"{result.scenario.name}: {result.scenario.start} to "
-                  f"{result.regional['date'].max():%Y-%m}, {len(result.seeds)} replicate(s)")
+    table = Table(
+        title=f"{result.scenario.name}: {result.scenario.start} to "
+        f"{result.regional['date'].max():%Y-%m}, {len(result.seeds)} replicate(s)"
+    )
     table.add_column("region")
     table.add_column("mean over replicates", justify="right")
     for name, value in regional.iloc[0].items():
@@ -198,7 +210,9 @@ def scenarios() -> None:
     table.add_column("description")
     for name, path in bundled_scenarios().items():
         data = yaml.safe_load(path.read_text()) or {}
-        table.add_row(name, str(data.get("extends") or ""), " ".join(str(data.get("description", "")).split()))
+        table.add_row(
+            name, str(data.get("extends") or ""), " ".join(str(data.get("description", "")).split())
+        )
     out_console.print(table)
 
 
@@ -219,8 +233,13 @@ def parameters() -> None:
     for col in ("name", "default", "unit", "range", "justification"):
         table.add_column(col)
     for row in parameter_table():
-        table.add_row(row["name"], f"{row['default']:g}", row["unit"], f"{row['min']:g}-{row['max']:g}",
-                      row["justification"])
+        table.add_row(
+            row["name"],
+            f"{row['default']:g}",
+            row["unit"],
+            f"{row['min']:g}-{row['max']:g}",
+            row["justification"],
+        )
     out_console.print(table)
 
 

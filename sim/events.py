@@ -124,14 +124,16 @@ def sanction(model: SahelModel, ev: s.Sanction) -> None:
 
 def lift_sanctions(model: SahelModel, ev: s.LiftSanctions) -> None:
     """A bloc lifts its sanctions."""
-    model.blocs[ev.bloc].sanctions.pop(model.countries[ev.country], None)
+    model.blocs[ev.bloc].lift_sanctions(model.countries[ev.country])
 
 
 def abuse(model: SahelModel, ev: s.Abuse) -> None:
-    """A massacre: deaths this month and a full jump in abuse memory."""
+    """A massacre: its deaths count this month, and it raises abuse memory as many typical
+    abuse events would (deaths / abuse_deaths of them, at least one)."""
     country = model.countries[ev.country]
     country.fatalities += ev.deaths
-    country.abuse = min(1.0, country.abuse + 2 * model.p.abuse_memory_jump)
+    events = max(1.0, ev.deaths / model.p.abuse_deaths) if model.p.abuse_deaths > 0 else 1.0
+    country.abuse = min(1.0, country.abuse + model.p.abuse_memory_jump * events)
 
 
 def arrive(model: SahelModel, ev: s.Arrive) -> None:

@@ -15,7 +15,7 @@ from sim.events import apply_event
 from sim.network import SahelNetwork
 from sim.parameters import Parameters
 from sim.scenario import Scenario, load_scenario, month_index, month_name
-from sim.streams import make_streams
+from sim.streams import Shocks
 
 
 class SahelModel(mesa.Model):
@@ -58,7 +58,6 @@ class SahelModel(mesa.Model):
             else spec.parameters
         )
         self.seed = seed
-        self.streams = make_streams(seed)
         self.start = spec.start
         self.n_months = months if months is not None else spec.months
         self.month = 0
@@ -68,11 +67,9 @@ class SahelModel(mesa.Model):
         self.timeline: dict[int, list[Any]] = defaultdict(list)
         for event in spec.events:
             self.timeline[self.month_of(event.at)].append(event)
+        self.shocks = Shocks(seed, self._shock_shapes())
         self.regional: dict[str, float] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters=metrics.regional_reporters(self),
-            agenttype_reporters={Country: metrics.country_fields(self)},
-        )
+        self.datacollector = metrics.SahelDataCollector(self)
         self.running = self.n_months > 0
 
     # --- construction --------------------------------------------------------------------------
@@ -90,12 +87,6 @@ class SahelModel(mesa.Model):
                 self.network.add_border(a, b)
         for country in self.countries_in_order:
             country.neighbours = [self.countries[n] for n in self.network.neighbours(country.iso3)]
-        self.border_index = {
-            (self.countries[a].idx, self.countries[b].idx): k
-            for k, (a, b) in enumerate(
-                (a, b) for a in self.countries for b in self.network.neighbours(a)
-            )
-        }
 
         self.powers: dict[str, ExternalPower] = {}
         self.powers_in_order: list[ExternalPower] = []
@@ -110,8 +101,7 @@ class SahelModel(mesa.Model):
                 edge["target"] = ps.troops
                 if ps.posture == "suspended":
                     edge["suspended_by"] = "coup" if self.countries[iso].is_junta else "event"
-        for country in self.countries_in_order:
-            country.influence = {pid: 0.0 for pid in self.powers}
+        self.regime_protection = {pid: p.regime_protection for pid, p in self.powers.items()}
         for power in self.powers_in_order:
             power.set_posture()
         for country in self.countries_in_order:
@@ -120,6 +110,8 @@ class SahelModel(mesa.Model):
             )
             for pid, eng in country.engagement.items():
                 country.influence[pid] = eng / total if total > 0 else 0.0
+        for country in self.countries_in_order:
+            country.national_security = country.forces * country.capacity
 
         self.groups: dict[str, InsurgentGroup] = {}
         self.groups_in_order: list[InsurgentGroup] = []
@@ -155,7 +147,8 @@ class SahelModel(mesa.Model):
             for iso, month in bspec.leaving.items():
                 bloc.announce_exit(self.countries[iso], self.month_of(month))
             for iso, month in bspec.sanctioned.items():
-                bloc.sanctions[self.countries[iso]] = self.month_of(month)
+                bloc.sanction(self.countries[iso], self.month_of(month))
+        self.blocs_in_order = list(self.blocs.values())
         self.event_log.clear()  # founding memberships are state, not events
 
         for country in self.countries_in_order:
@@ -170,11 +163,13 @@ class SahelModel(mesa.Model):
                     since=self.month_of(j.since),
                     sovereigntism=j.sovereigntism,
                 )
-                prefs = {pid: country.influence[pid] for pid in self.powers}
+                prefs = {pid: country.influence.get(pid, 0.0) for pid in self.powers}
                 prefs.update(j.preferences)
                 country.preferences = prefs
             else:
-                country.preferences = dict(country.influence)
+                country.preferences = {pid: country.influence.get(pid, 0.0) for pid in self.powers}
+        for bloc in self.blocs_in_order:
+            bloc.pool_security()
         for country in self.countries_in_order:
             country.assess_security()
             country.update_stability()
@@ -199,6 +194,7 @@ class SahelModel(mesa.Model):
                 posture="active", suspended_by=None, locked=False, leaving=False, target=0.0,
             )  # fmt: skip
             power.partnerships[country] = edge
+            country.influence.setdefault(power.power_id, 0.0)
         return edge
 
     def add_fighters(self, group: InsurgentGroup, country: Country, fighters: float) -> None:
@@ -264,7 +260,7 @@ class SahelModel(mesa.Model):
     # --- the monthly step ------------------------------------------------------------------------
     def step(self) -> None:
         """Advance the world by one month (see the class docstring for the order)."""
-        shocks = self._draw_shocks()
+        shocks = self.shocks.month(self.month)
         countries = self.countries_in_order
         for country in countries:
             country.fatalities = 0.0
@@ -286,22 +282,25 @@ class SahelModel(mesa.Model):
             country.review_blocs(shocks["blocs"][country.idx])
         # 4. insurgents recruit, fight, spread
         for country in countries:
+            country.national_security = country.forces * country.capacity
+        for bloc in self.blocs.values():
+            bloc.pool_security()
+        for country in countries:
             country.assess_security()
         for group in self.groups_in_order:
             group.recruit(shocks["recruitment"][group.idx])
         for group in self.groups_in_order:
-            group.fight(shocks["combat_z"][group.idx], shocks["combat_u"][group.idx])
+            group.fight(shocks["combat"][group.idx], shocks["combat_rounding"][group.idx])
         for group in self.groups_in_order:
-            group.fight_rivals(shocks["rival_z"], shocks["rival_u"])
+            group.fight_rivals(shocks["rivalry"], shocks["rivalry_rounding"])
         for country in countries:
-            country.suffer_abuses(shocks["abuse_u"][country.idx], shocks["abuse_size"][country.idx])
-        moves = []
+            country.suffer_abuses(shocks["abuse"][country.idx], shocks["abuse_size"][country.idx])
         for group in self.groups_in_order:
-            moves.extend((group, *m) for m in group.spread(shocks["spread"][group.idx]))
-        for group, origin, dest, fighters in moves:
-            self._move_fighters(group, origin, dest, fighters)
+            group.spread(shocks["spread"][group.idx])
         self._update_presence()
         # 5. countries update; coups
+        for country in countries:
+            country.note_coup_recency()
         for country in countries:
             country.update(shocks["coups"][country.idx])
         # 6. record
@@ -316,41 +315,24 @@ class SahelModel(mesa.Model):
             self.step()
         return self
 
-    def _draw_shocks(self) -> dict[str, Any]:
-        """Draw this month's random numbers: fixed-size blocks from each named stream.
-
-        Block sizes depend only on the world's dimensions, never on its state, so that
-        scenarios sharing a seed share their shocks (common random numbers).
-        """
+    def _shock_shapes(self) -> dict[str, tuple[int, ...]]:
+        """Shape of each stream's monthly block: it depends only on the world's dimensions,
+        never on its state, so scenarios sharing a seed share their shocks."""
         n, g, k = len(self.countries_in_order), len(self.groups_in_order), len(self.powers_in_order)
         r = max(1, len(self.rivalry_index))
-        e = max(1, len(self.border_index))
-        s = self.streams
-        combat = s["combat"]
-        abuse = s["abuse"]
         return {
-            "recruitment": s["recruitment"].standard_normal((g, n)).tolist(),
-            "combat_z": combat.standard_normal((g, n)).tolist(),
-            "combat_u": combat.random((g, n)).tolist(),
-            "rival_z": combat.standard_normal((r, n)).tolist(),
-            "rival_u": combat.random((r, n)).tolist(),
-            "spread": s["spread"].random((g, e)).tolist(),
-            "abuse_u": abuse.random((n, k + 1)).tolist(),
-            "abuse_size": np.exp(0.8 * abuse.standard_normal((n, k + 1)) - 0.32).tolist(),
-            "coups": s["coups"].random(n).tolist(),
-            "alignment": s["alignment"].random((n, k)).tolist(),
-            "blocs": s["blocs"].random((n, max(1, len(self.blocs)))).tolist(),
+            "recruitment": (g, n),
+            "combat": (g, n),
+            "combat_rounding": (g, n),
+            "rivalry": (r, n),
+            "rivalry_rounding": (r, n),
+            "spread": (g, n),
+            "abuse": (n, k + 1),
+            "abuse_size": (n,),
+            "coups": (n,),
+            "alignment": (n, k),
+            "blocs": (n, max(1, len(self.blocs))),
         }
-
-    def _move_fighters(
-        self, group: InsurgentGroup, origin: Country, dest: Country, fighters: float
-    ) -> None:
-        source = group.presence[origin]
-        moved = min(fighters, source["fighters"])
-        if moved <= 0.0:
-            return
-        source["fighters"] -= moved
-        self.add_fighters(group, dest, moved)
 
     def _update_presence(self) -> None:
         """Drop presences below the minimum; recount fighters and contested shares."""

@@ -52,7 +52,7 @@ class Parameters(BaseModel):
         0.01,
         5.0,
         "1 / (te per fighter)",
-        "k in Epstein's arrest probability P = 1 - exp(-k * security/fighters); smaller than "
+        "k in Epstein's arrest probability D = 1 - exp(-k S / (w F + F_half)); smaller than "
         "Epstein's 2.3 because the ratio here counts troops, not cops in vision (assumption).",
     )
     isr_troop_equivalent: float = _p(
@@ -224,8 +224,9 @@ class Parameters(BaseModel):
         0.0,
         0.5,
         "share per month",
-        "Share of a group's fighters that move into a neighbour where it is present, per month, "
-        "times the neighbour's uncontrolled share (assumption).",
+        "Share of a group's fighters in a country that moves to its neighbours where it is "
+        "present, per month, split evenly over the neighbours and scaled by each one's "
+        "uncontrolled share; only net flows move (assumption).",
     )
     seed_rate: float = _p(
         0.05,
@@ -350,8 +351,9 @@ class Parameters(BaseModel):
         0.0,
         20.0,
         "log-hazard per recent neighbouring coup",
-        "Rise in log coup hazard per recent coup next door (Miller, Joseph and Ohl 2018 find "
-        "regional diffusion; assumption for the size).",
+        "Rise in log coup hazard per recent coup next door; evidence on contagion is mixed "
+        "(Miller, Joseph and Ohl 2018 find little robust diffusion) but the 2020-23 Sahel "
+        "sequence suggests some (assumption).",
     )
     coup_contagion_months: float = _p(
         12.0,
@@ -435,7 +437,7 @@ class Parameters(BaseModel):
         20.0,
         "utility per unit",
         "Weight a junta gives to regime protection offered (assumption; civilian governments "
-        "give a fifth of it).",
+        "give it none).",
     )
     conditionality_weight: float = _p(
         2.0,

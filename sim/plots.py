@@ -49,9 +49,7 @@ def key_metrics(regional: pd.DataFrame, countries: pd.DataFrame, *, title: str =
     ax = axes[1, 0]
     _band(ax, regional, "n_juntas", label="juntas", color=OKABE_ITO[3])
     ax.set(title="Countries ruled by juntas", ylabel="count")
-    top = (
-        countries.groupby("country", observed=True)["fatalities"].sum().nlargest(5).index.tolist()
-    )
+    top = countries.groupby("country", observed=True)["fatalities"].sum().nlargest(5).index.tolist()
     for k, iso in enumerate(top):
         sub = countries[countries["country"] == iso]
         _band(axes[1, 1], sub, "fatalities", label=iso, color=OKABE_ITO[k])

@@ -2,7 +2,8 @@
 
 A run folder holds ``regional.parquet`` (one row per replicate and month),
 ``countries.parquet`` (per replicate, month and country), ``events.parquet``, optionally
-the same as CSV, ``summary_region.csv`` and ``summary_countries.csv``, ``manifest.json`` and ``key_metrics.png``. A folder is
+the same as CSV, ``summary_region.csv``, ``summary_countries.csv``, ``manifest.json`` and
+``key_metrics.png``. A folder is
 written under a temporary name and renamed into place at the end, so a failed or
 interrupted run never leaves a half-written folder behind.
 """
@@ -103,11 +104,17 @@ def write_run(
 
     out = Path(out)
     if out.exists() and not force:
-        raise UsageError(f"{out} already exists; choose another --out or pass --force to replace it")
+        raise UsageError(
+            f"{out} already exists; choose another --out or pass --force to replace it"
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        tables = {"regional": result.regional, "countries": result.countries, "events": result.events}
+        tables = {
+            "regional": result.regional,
+            "countries": result.countries,
+            "events": result.events,
+        }
         for name, frame in tables.items():
             frame.to_parquet(tmp / f"{name}.parquet", index=False)
             if csv:

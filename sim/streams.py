@@ -1,31 +1,41 @@
 """Named random streams: one seeded generator per stochastic process of the model.
 
-Each process (recruitment, combat, spread, abuse, coups, alignment, blocs) draws from its own
-generator, derived from the replicate's seed and the process name alone. Each month every
-stream draws a block of fixed size whatever the model state, so two scenarios run with the
-same seed see the same shocks even after their behaviour diverges (common random numbers).
+Each process draws from its own generator, derived from the replicate's seed and the
+stream's name alone. Every month each stream yields a block of fixed shape whatever the model
+state, so two scenarios run with the same seed see the same shocks even after their
+behaviour diverges (common random numbers).
+
+Blocks are drawn ahead, a chunk of months at a time, from one generator per stream; because
+each stream produces one kind of variate, month ``t``'s block is the same whatever the chunk
+size (a generator's output does not depend on how its draws are split into calls).
 """
 
 from __future__ import annotations
 
 import zlib
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-STREAMS: tuple[str, ...] = (
-    "recruitment",
-    "combat",
-    "spread",
-    "abuse",
-    "coups",
-    "alignment",
-    "blocs",
-)
-"""The model's stochastic processes, each with its own stream."""
+STREAMS: dict[str, str] = {
+    "recruitment": "normal",  # noise on recruits, per group and country
+    "combat": "normal",  # noise on deaths, per group and country
+    "combat_rounding": "uniform",  # stochastic rounding of deaths
+    "rivalry": "normal",  # noise on deaths between rivals, per rival pair and country
+    "rivalry_rounding": "uniform",
+    "spread": "uniform",  # opening a cell across a border, per group and destination
+    "abuse": "uniform",  # whether each force commits an abuse, per country and force
+    "abuse_size": "normal",  # deaths per abuse event, per country
+    "coups": "uniform",  # coup or not, per country
+    "alignment": "uniform",  # acting on partner preferences, per country and power
+    "blocs": "uniform",  # acting on bloc affinity, per country and bloc
+}
+"""Stream name -> kind of variate (standard normal or uniform on [0, 1))."""
 
 
 def stream_key(name: str) -> int:
-    """A stable 32-bit key for a stream name (CRC-32, the same on every platform)."""
+    """Return a stable 32-bit key for a stream name (CRC-32, the same on every platform)."""
     return zlib.crc32(name.encode("utf-8"))
 
 
@@ -44,3 +54,43 @@ def make_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gene
         )
         for name in STREAMS
     }
+
+
+class Shocks:
+    """Monthly blocks of random numbers, drawn ahead in chunks from the named streams.
+
+    ``shocks.month(t)`` returns ``{stream: nested list of shape shapes[stream]}`` for month
+    ``t`` (0-based, consecutive).
+    """
+
+    def __init__(
+        self,
+        seed: int | np.random.SeedSequence,
+        shapes: dict[str, tuple[int, ...]],
+        chunk: int = 24,
+    ) -> None:
+        self.generators = make_streams(seed)
+        self.shapes = shapes
+        self.chunk = chunk
+        self._blocks: dict[str, list[Any]] = {name: [] for name in shapes}
+        self._first = 0  # month of the first cached block
+
+    def month(self, t: int) -> dict[str, Any]:
+        """The blocks of month ``t``."""
+        offset = t - self._first
+        if offset >= len(next(iter(self._blocks.values()), [])):
+            self._draw(t)
+            offset = 0
+        return {name: blocks[offset] for name, blocks in self._blocks.items()}
+
+    def _draw(self, t: int) -> None:
+        """Draw the chunk of months starting at ``t`` (months before are discarded)."""
+        if t != self._first + len(next(iter(self._blocks.values()), [])):
+            raise ValueError("months must be drawn in order")
+        for name, shape in self.shapes.items():
+            gen = self.generators[name]
+            draw: Callable[..., np.ndarray] = (
+                gen.standard_normal if STREAMS[name] == "normal" else gen.random
+            )
+            self._blocks[name] = draw((self.chunk, *shape)).tolist()
+        self._first = t

@@ -24,29 +24,35 @@ if TYPE_CHECKING:
 
 
 def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool) -> None:
-    """Move ``country.preferences`` one month toward the softmax of partner utilities."""
+    """Move ``country.preferences`` one month toward the softmax of partner utilities.
+
+    The security a present partner delivers is its share of the country's security effect
+    (troops, surveillance and aid); an absent one is judged by what it offers to send.
+    """
     model = country.model
     p = model.p
     security = country.security
-    weights: dict[str, float] = {}
+    effects = country.foreign_effect
+    temperature = p.alignment_temperature
+    sovereignty = p.sovereignty_weight * sovereigntism
+    weights = []
+    total = 1.0  # autonomy has utility 0, weight exp(0)
     for power in model.powers_in_order:
-        pid = power.power_id
-        if pid in country.foreign_effect and power.partnerships[country]["troops"] > 0:
-            delivered = country.foreign_effect[pid] / security if security > 0 else 0.0
+        effect = effects.get(power.power_id, 0.0)
+        if effect > 0.0:
+            delivered = effect / security
         else:
             offer = power.offer_troops * power.effectiveness
-            delivered = offer / (security + offer) if security + offer > 0 else 0.0
-        utility = (
-            p.security_weight * delivered - p.sovereignty_weight * sovereigntism * power.western
-        )
+            delivered = offer / (security + offer) if offer > 0.0 else 0.0
+        utility = p.security_weight * delivered - sovereignty * power.western
         if is_junta:
-            utility += p.protection_weight * power.regime_protection
-            utility -= p.conditionality_weight * power.conditionality
-        weights[pid] = math.exp(utility / p.alignment_temperature)
-    total = 1.0 + sum(weights.values())  # autonomy has utility 0
+            utility += power.junta_appeal
+        w = math.exp(utility / temperature)
+        weights.append((power.power_id, w))
+        total += w
     rate = p.alignment_rate
     prefs = country.preferences
-    for pid, w in weights.items():
+    for pid, w in weights:
         current = prefs.get(pid, 0.0)
         prefs[pid] = current + rate * (w / total - current)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from operator import mul
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -10,7 +11,7 @@ import mesa
 from sim.agents.alignment import act_on_preferences, update_preferences
 
 if TYPE_CHECKING:
-    from sim.agents.bloc import Bloc
+    from sim.blocs import Bloc
     from sim.model import SahelModel
     from sim.scenario.schema import CountrySpec
 
@@ -53,6 +54,7 @@ class Country(mesa.Agent):
         self.junta: Any = None  # set by Junta.__init__
         self.neighbours: list[Country] = []
         self.memberships: dict[Bloc, dict[str, Any]] = {}
+        self.sanctions: dict[Bloc, int] = {}  # bloc -> last month of its sanctions
         # Per-month quantities (recomputed every step).
         self.fighters = 0.0
         self.national_security = 0.0
@@ -63,10 +65,13 @@ class Country(mesa.Agent):
         self.abuse_events = 0
         self.violence = 0.0
         self.coup_hazard = 0.0
+        self.coup_recency = 0.0  # exp(-months since last coup / contagion time), for neighbours
         self.stability = 0.0
         self.foreign_effect: dict[str, float] = {}
         self.engagement: dict[str, float] = {}
         self.influence: dict[str, float] = {}
+        self._direction: tuple[int, list[float]] = (-1, [])  # (month, unit influence vector)
+        self.harm_rates: dict[int, float] = {}  # abuse events per month per unit contestation
         self.preferences: dict[str, float] = {}
 
     # --- derived quantities -----------------------------------------------------------------
@@ -94,7 +99,7 @@ class Country(mesa.Agent):
     def sanctioned(self) -> bool:
         """True while any bloc's sanctions are in force against the country."""
         month = self.model.month
-        return any(b.sanctions.get(self, -1) >= month for b in self.model.blocs.values())
+        return any(until >= month for until in self.sanctions.values())
 
     # --- 4a. security (Epstein) -------------------------------------------------------------
     def assess_security(self) -> None:
@@ -112,10 +117,8 @@ class Country(mesa.Agent):
         foreign = sum(self.foreign_effect.values())
         allied = 0.0
         for bloc, m in self.memberships.items():
-            if bloc.active and bloc.mutual_defence and m["status"] != "leaving":
-                allied += p.bloc_defence_share * sum(
-                    c.national_security for c in bloc.members() if c is not self
-                )
+            if bloc.mutual_defence and bloc.active and m["status"] != "leaving":
+                allied += p.bloc_defence_share * (bloc.pooled_security - self.national_security)
         self.security = engaged + foreign + allied
         weighted = p.fighter_weight * self.fighters
         self.balance = (
@@ -146,17 +149,21 @@ class Country(mesa.Agent):
         cosine similarity of influence shares x alignment weight.
         """
         p = self.model.p
-        total = weight = 0.0
-        for other in bloc.members():
-            if other is self:
-                continue
-            same = 1.0 if other.is_junta == self.is_junta else -1.0
-            prop = p.bloc_regime_weight * same + p.bloc_alignment_weight * _cosine(
-                self.influence, other.influence
-            )
-            total += other.population_m * prop
-            weight += other.population_m
-        score = total / weight if weight > 0 else 0.0
+        pop_junta, pop_other, vector = bloc.landscape()
+        pop, direction = self.population_m, self.direction()
+        member = bloc in self.memberships
+        same, different = (pop_junta, pop_other) if self.is_junta else (pop_other, pop_junta)
+        if member:  # leave itself out
+            same -= pop
+            vector = [v - pop * d for v, d in zip(vector, direction, strict=False)]
+        weight = same + different
+        alignment = sum(map(mul, direction, vector)) if direction else 0.0
+        score = (
+            (p.bloc_regime_weight * (same - different) + p.bloc_alignment_weight * alignment)
+            / weight
+            if weight > 1e-12
+            else 0.0
+        )
         m = self.memberships.get(bloc)
         if bloc.sanctions.get(self, -1) >= self.model.month or (m and m["status"] == "suspended"):
             score -= p.bloc_sanction_weight
@@ -165,7 +172,7 @@ class Country(mesa.Agent):
     def review_blocs(self, shocks: list[float]) -> None:
         """Announce an exit from blocs it no longer fits, join eligible ones it fits well."""
         p = self.model.p
-        for b, bloc in enumerate(self.model.blocs.values()):
+        for b, bloc in enumerate(self.model.blocs_in_order):
             if not bloc.active:
                 continue
             m = self.memberships.get(bloc)
@@ -180,31 +187,43 @@ class Country(mesa.Agent):
                 bloc.join(self)
 
     # --- 4. abuses by forces -----------------------------------------------------------------
-    def suffer_abuses(self, shocks: list[float], sizes: list[float]) -> None:
+    def suffer_abuses(self, shocks: list[float], size: float) -> None:
         """Abuse events by national and foreign forces where control is contested.
 
         Each force (national, and each power present) commits an abuse in a month with
         probability 1 - exp(-rate x troops/1000 x contestation x F / (F + F_half)), so abuses
         happen in counter-insurgency where control is contested; an event kills on average
-        ``abuse_deaths`` civilians (log-normal) and raises the abuse memory.
+        ``abuse_deaths`` civilians (log-normal with log-sd 0.8, one draw per country and
+        month, rounded to whole persons) and raises the abuse memory.
         """
         p = self.model.p
         k = self.contestation * self.fighters / (self.fighters + p.engagement_half_fighters)
-        rates = [p.state_abuse_rate * self.forces / 1000.0]
-        for power in self.model.powers_in_order:
-            pship = power.partnerships.get(self)
-            rates.append(power.civilian_harm * pship["troops"] / 1000.0 if pship else 0.0)
+        if k <= 0.0:
+            self.abuse_events = 0
+            return
         events = 0
         deaths = 0.0
-        for j, rate in enumerate(rates):
+        # Slot 0 is the national forces; slot 1 + j is power j (rates set in set_posture).
+        self.harm_rates[0] = p.state_abuse_rate * self.forces / 1000.0
+        for j, rate in self.harm_rates.items():
             if rate > 0.0 and shocks[j] < 1.0 - math.exp(-rate * k):
                 events += 1
-                deaths += p.abuse_deaths * sizes[j]
+                deaths += round(p.abuse_deaths * math.exp(0.8 * size - 0.32))
         self.abuse_events = events
         self.fatalities += deaths
         self.abuse = min(1.0, self.abuse + p.abuse_memory_jump * events)
 
     # --- 5. state update ---------------------------------------------------------------------
+    def note_coup_recency(self) -> None:
+        """How recent the last coup is, as neighbours feel it: exp(-months since / tau_N)."""
+        month = self.model.month
+        if self.last_coup is not None and self.last_coup <= month:
+            self.coup_recency = math.exp(
+                -(month - self.last_coup) / self.model.p.coup_contagion_months
+            )
+        else:
+            self.coup_recency = 0.0
+
     def update(self, coup_shock: float) -> None:
         """Update control, legitimacy, hardship, influence and stability; maybe suffer a coup."""
         self.update_control()
@@ -257,11 +276,24 @@ class Country(mesa.Agent):
         Because the targets sum to at most 1 and shares move by convex steps, they do too.
         """
         p = self.model.p
-        total = p.autonomy_weight * self.national_security + sum(self.engagement.values())
+        engagement = self.engagement
+        total = p.autonomy_weight * self.national_security + sum(engagement.values())
         rate = p.influence_rate
-        for power_id, share in self.influence.items():
-            target = self.engagement.get(power_id, 0.0) / total if total > 0 else 0.0
-            self.influence[power_id] = share + rate * (target - share)
+        influence = self.influence
+        for power_id, share in influence.items():
+            target = engagement.get(power_id, 0.0) / total if total > 0 else 0.0
+            influence[power_id] = share + rate * (target - share)
+
+    def direction(self) -> list[float]:
+        """Influence shares as a unit vector over all powers (cached for the month), so that
+        a dot product of two directions is the cosine similarity of two alignments."""
+        month, vector = self._direction
+        if month != self.model.month:
+            shares = [self.influence.get(pid, 0.0) for pid in self.model.powers]
+            norm = math.sqrt(sum([v * v for v in shares]))
+            vector = [v / norm for v in shares] if norm > 0 else []
+            self._direction = (self.model.month, vector)
+        return vector
 
     def update_stability(self) -> None:
         """Stability = weighted mean of control, legitimacy and (1 - violence), in [0, 1]."""
@@ -284,24 +316,24 @@ class Country(mesa.Agent):
         """Monthly probability of a successful coup.
 
         h = h0 x exp(b_L (1 - L) + b_C (1 - c) + b_V v + b_N N + b_T T - b_P P),
-        N = sum over neighbours of exp(-(months since their last coup) / tau_N) (contagion),
+        N = sum over neighbours of exp(-(months since their last coup) / tau_N) (contagion,
+        from the neighbours' state at the start of the month's country updates),
         T = exp(-(months since its own last coup) / tau_T) (the coup trap),
         P = sum over powers of influence share x regime protection; capped at h_max.
         """
         p = self.model.p
         if p.coup_hazard_scale <= 0.0:
             return 0.0
-        month = self.model.month
         contagion = 0.0
         for other in self.neighbours:
-            if other.last_coup is not None and other.last_coup <= month:
-                contagion += math.exp(-(month - other.last_coup) / p.coup_contagion_months)
+            contagion += other.coup_recency
         protection = 0.0
-        for power in self.model.powers_in_order:
-            protection += self.influence.get(power.power_id, 0.0) * power.regime_protection
+        offered = self.model.regime_protection
+        for power_id, share in self.influence.items():
+            protection += share * offered[power_id]
         trap = 0.0
-        if self.last_coup is not None and self.last_coup <= month:
-            trap = math.exp(-(month - self.last_coup) / p.coup_trap_months)
+        if self.last_coup is not None and self.last_coup <= self.model.month:
+            trap = math.exp(-(self.model.month - self.last_coup) / p.coup_trap_months)
         log_h = (
             p.coup_legitimacy_weight * (1.0 - self.legitimacy)
             + p.coup_control_weight * (1.0 - self.control)
@@ -315,10 +347,3 @@ class Country(mesa.Agent):
 
 def _clip(x: float) -> float:
     return 0.0 if x < 0.0 else (1.0 if x > 1.0 else x)
-
-
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    dot = sum(v * b.get(k, 0.0) for k, v in a.items())
-    na = math.sqrt(sum(v * v for v in a.values()))
-    nb = math.sqrt(sum(v * v for v in b.values()))
-    return dot / (na * nb) if na > 0 and nb > 0 else 0.0

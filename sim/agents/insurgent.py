@@ -110,31 +110,54 @@ class InsurgentGroup(mesa.Agent):
                 e["fighters"] = max(0.0, a - deaths * b / (a + b))
                 other["fighters"] = max(0.0, b - deaths * a / (a + b))
 
-    def spread(self, shocks: list[float]) -> list[tuple[Country, Country, float]]:
-        """Plan moves of fighters across borders, toward weaker control.
+    def spread(self, shocks: list[float]) -> None:
+        """Move fighters across borders, toward weaker control.
 
-        Where the group is present on both sides, a share sigma x (1 - c_j) / degree of its
-        fighters moves from i to neighbour j each month (so net flows run toward weaker
-        control). Where it is absent from j, it opens a cell of ``seed_fighters`` with
-        probability pi x (1 - c_j) x f_i / (f_i + f_half). Returns (from, to, fighters);
-        the model applies all moves together after every group has planned.
+        Between two countries where the group is present, fighters flow both ways: a share
+        sigma x (1 - c_j) / degree_i of those in i moves to j each month, and likewise back;
+        only the net flow is moved, so fighters drift toward weaker control. Into a neighbour
+        j where it is absent, each source i tries to open a cell with probability
+        pi_ij = pi x (1 - c_j) x f_i / (f_i + f_half); the group opens at most one cell a
+        month in j (chance 1 - prod_i (1 - pi_ij)), of ``seed_fighters`` (at most half the
+        fighters of the strongest source). All moves are planned from the same state, then
+        applied together.
         """
         p = self.model.p
-        index = self.model.border_index
-        moves = []
-        for country, e in self.presence.items():
+        presence = self.presence
+        minimum = p.min_presence_fighters
+        moves: list[tuple[Country, Country, float]] = []
+        seeds: dict[Country, tuple[float, Country, float]] = {}  # j -> (miss chance, source, f)
+        for country, e in presence.items():
             f = e["fighters"]
-            if f < p.min_presence_fighters or not country.neighbours:
+            if f < minimum or not country.neighbours:
                 continue
-            share = p.spread_flow_rate / len(country.neighbours)
-            seed_chance = p.seed_rate * f / (f + p.seed_source_half)
+            out_share = p.spread_flow_rate / len(country.neighbours)
+            pull = p.seed_rate * f / (f + p.seed_source_half)
             for other in country.neighbours:
-                room = 1.0 - other.control
-                if other in self.presence:
-                    moves.append((country, other, f * share * room))
-                elif shocks[index[(country.idx, other.idx)]] < seed_chance * room:
-                    moves.append((country, other, min(p.seed_fighters, 0.5 * f)))
-        return moves
+                there = presence.get(other)
+                if there is None:
+                    miss, source, best = seeds.get(other, (1.0, country, 0.0))
+                    miss *= 1.0 - pull * (1.0 - other.control)
+                    seeds[other] = (miss, country, f) if f > best else (miss, source, best)
+                elif country.idx < other.idx:
+                    back = there["fighters"] * p.spread_flow_rate / len(other.neighbours)
+                    net = f * out_share * (1.0 - other.control) - back * (1.0 - country.control)
+                    if net > 0.0:
+                        moves.append((country, other, net))
+                    elif net < 0.0:
+                        moves.append((other, country, -net))
+        for dest, (miss, source, f) in seeds.items():
+            if shocks[dest.idx] < 1.0 - miss:
+                moves.append((source, dest, min(p.seed_fighters, 0.5 * f)))
+        for origin, dest, fighters in moves:
+            source_edge = presence[origin]
+            moved = min(fighters, source_edge["fighters"])
+            if moved > 0.0:
+                source_edge["fighters"] -= moved
+                if dest in presence:
+                    presence[dest]["fighters"] += moved
+                else:
+                    self.model.add_fighters(self, dest, moved)
 
 
 def _whole(x: float, u: float) -> float:

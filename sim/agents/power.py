@@ -43,6 +43,15 @@ class ExternalPower(mesa.Agent):
         self.partnerships: dict[Country, dict[str, Any]] = {}
 
     @property
+    def junta_appeal(self) -> float:
+        """What a junta adds to this partner's utility: protection offered less conditions."""
+        p = self.model.p
+        return (
+            p.protection_weight * self.regime_protection
+            - p.conditionality_weight * self.conditionality
+        )
+
+    @property
     def troops_deployed(self) -> float:
         """Troops deployed in all partner countries."""
         return sum(e["troops"] for e in self.partnerships.values())
@@ -80,6 +89,7 @@ class ExternalPower(mesa.Agent):
                 e["troops"] * self.effectiveness + (p.isr_troop_equivalent if e["isr"] else 0.0)
             ) * factor + aid
             country.foreign_effect[self.power_id] = effect
+            country.harm_rates[1 + self.idx] = self.civilian_harm * e["troops"] / 1000.0
             country.engagement[self.power_id] = effect + e["econ_musd"] * p.econ_troop_equivalent
 
     def apply_conditionality(self, country: Country, e: dict[str, Any]) -> None:

@@ -20,7 +20,7 @@ import yaml
 from pydantic import ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.schema import Scenario, month_index
+from sim.scenario.schema import Scenario, month_index, month_name
 
 Path_ = tuple[str | int, ...]
 Origins = dict[Path_, tuple[str, int]]
@@ -61,7 +61,12 @@ def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError(shown, [Problem("", "file not found")]) from None
+        bundled = sorted(bundled_scenarios())
+        msg = (
+            "file not found; expected a scenario YAML file or the name of a bundled scenario"
+            f" ({', '.join(bundled) or 'none'})." + _suggest(path.stem, bundled)
+        )
+        raise ScenarioError(shown, [Problem("", msg)]) from None
     except OSError as exc:
         raise ScenarioError(shown, [Problem("", f"cannot read file: {exc.strerror}")]) from None
     try:
@@ -70,6 +75,9 @@ def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         what = getattr(exc, "problem", None) or str(exc)
+        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            what += f" ({context} that starts on line {context_mark.line + 1})"
         raise ScenarioError(
             shown, [Problem("", f"malformed YAML: {what}", file=shown, line=line)]
         ) from None
@@ -96,6 +104,10 @@ def _construct(
     node: yaml.Node, path: Path_, origins: Origins, file: str, problems: list[Problem]
 ) -> Any:
     origins[path] = (file, node.start_mark.line + 1)
+    plain = {yaml.MappingNode: _MAP_TAG, yaml.SequenceNode: _SEQ_TAG}.get(type(node))
+    if plain is not None and node.tag != plain:
+        problems.append(_tag_problem(node, path, file))
+        return None
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
@@ -123,16 +135,24 @@ def _scalar(node: yaml.Node, path: Path_, file: str, problems: list[Problem]) ->
     """Build a plain scalar; tags that would construct objects are reported, not obeyed."""
     try:
         return _Loader("").construct_object(node, deep=True)
-    except yaml.constructor.ConstructorError as exc:
-        problems.append(
-            Problem(
-                _dotted(path),
-                f"unsupported YAML tag: {exc.problem}",
-                file,
-                node.start_mark.line + 1,
-            )
-        )
+    except yaml.constructor.ConstructorError:
+        problems.append(_tag_problem(node, path, file))
         return None
+
+
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def _tag_problem(node: yaml.Node, path: Path_, file: str) -> Problem:
+    tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+    return Problem(
+        _dotted(path),
+        f"unsupported YAML tag {tag!r}; expected plain YAML (mappings, lists, strings, "
+        "numbers, booleans, dates); tags that build objects are never executed",
+        file,
+        node.start_mark.line + 1,
+    )
 
 
 def _dotted(path: Path_) -> str:
@@ -193,9 +213,6 @@ def _merge(
 def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], Origins]:
     shown = _display(path)
     real = path.resolve()
-    if real in chain:
-        names = " -> ".join(_display(p) for p in [*chain, real])
-        raise ScenarioError(main, [Problem("extends", f"cycle in extends: {names}", shown)])
     data, origins = _parse(path, shown)
     parent = data.get("extends")
     if parent is None:
@@ -206,14 +223,31 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
             main, [Problem("extends", f"got {parent!r}; expected a file name", shown, line)]
         )
     parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    line = origins.get(("extends",), (shown, None))[1]
     if not parent_path.exists():
-        line = origins.get(("extends",), (shown, None))[1]
+        siblings = sorted(p.name for p in parent_path.parent.glob("*.y*ml") if p.resolve() != real)
         raise ScenarioError(
             main,
             [
                 Problem(
                     "extends",
-                    f"parent file {parent!r} not found (looked at {_display(parent_path)})",
+                    f"parent file {parent!r} not found (looked at {_display(parent_path)});"
+                    " expected an existing scenario file, relative to this one."
+                    + _suggest_file(Path(parent).name, siblings),
+                    shown,
+                    line,
+                )
+            ],
+        )
+    if parent_path.resolve() in [*chain, real]:
+        names = " -> ".join(_display(p) for p in [*chain, real, parent_path.resolve()])
+        raise ScenarioError(
+            main,
+            [
+                Problem(
+                    "extends",
+                    f"cycle in extends: {names}; expected a chain of files ending in one"
+                    " without 'extends'",
                     shown,
                     line,
                 )
@@ -231,6 +265,13 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
 def _suggest(value: Any, known: list[str]) -> str:
     close = difflib.get_close_matches(str(value), known, n=1)
     return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def _suggest_file(name: str, known: list[str]) -> str:
+    """Suggest a file by its name without the suffix (``.yaml`` alone makes names look alike)."""
+    stems = {Path(k).stem: k for k in known}
+    close = difflib.get_close_matches(Path(name).stem, list(stems), n=1)
+    return f" Did you mean {stems[close[0]]!r}?" if close else ""
 
 
 def _origin(origins: Origins, path: Path_) -> tuple[str | None, int | None]:
@@ -265,7 +306,8 @@ def _pydantic_problems(
         elif kind == "missing":
             msg = "required field is missing"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            msg = f"got do: {value.get('do') if isinstance(value, dict) else value!r}; expected one of: {', '.join(_event_tags())}"
+            got = value.get("do") if isinstance(value, dict) else value
+            msg = f"got do: {got!r}; expected one of: {', '.join(_event_tags())}"
             if isinstance(value, dict) and value.get("do") is not None:
                 msg += "." + _suggest(value.get("do"), list(_event_tags()))
             if kind == "union_tag_not_found":
@@ -322,10 +364,7 @@ def _known_fields(loc: tuple[Any, ...], parent: Any) -> list[str]:
             break
         model = _inner_model(field.annotation)
     if loc[:1] == ("events",) and isinstance(parent, dict):
-        cls = {
-            c.model_fields["do"].annotation.__args__[0]: c
-            for c in _event_classes(schema)
-        }
+        cls = {c.model_fields["do"].annotation.__args__[0]: c for c in _event_classes(schema)}
         model = cls.get(parent.get("do"))
     if loc and loc[0] in ("countries", "powers", "groups", "blocs") and len(loc) >= 2:
         model = {
@@ -367,96 +406,148 @@ def _event_classes(schema: Any) -> list[Any]:
 
 def check_references(scn: Scenario) -> list[tuple[Path_, str]]:
     """Cross-field checks the schema cannot express: every referenced actor exists, etc."""
+    return _reference_problems(scn.model_dump(mode="json"))
+
+
+def _dict(value: Any) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _month(value: Any) -> int | None:
+    from sim.scenario.schema import _to_month
+
+    try:
+        return month_index(_to_month(value))
+    except (ValueError, TypeError):
+        return None
+
+
+def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
+    """The checks of :func:`check_references` on plain (possibly invalid) scenario data.
+
+    Parts with the wrong shape are skipped (the schema reports them), so that reference
+    problems can be listed together with schema problems.
+    """
+    from sim.parameters import Parameters
+
     out: list[tuple[Path_, str]] = []
-    countries, powers = sorted(scn.countries), sorted(scn.powers)
-    groups, blocs = sorted(scn.groups), sorted(scn.blocs)
+    raw_countries = data.get("countries")
+    countries = sorted(str(k) for k in _dict(raw_countries))
+    powers = sorted(str(k) for k in _dict(data.get("powers")))
+    groups = sorted(str(k) for k in _dict(data.get("groups")))
+    blocs = sorted(str(k) for k in _dict(data.get("blocs")))
+    checked = {
+        "country": isinstance(raw_countries, dict),
+        "power": isinstance(data.get("powers", {}), dict),
+        "insurgent group": isinstance(data.get("groups", {}), dict),
+        "bloc": isinstance(data.get("blocs", {}), dict),
+    }
 
-    def need(kind: str, value: str, known: list[str], path: Path_) -> None:
-        if value not in known:
-            listing = ", ".join(known) if known else "none"
-            out.append(
-                (
-                    path,
-                    f"{value!r} is not a {kind} in this scenario; known: {listing}."
-                    + _suggest(value, known),
-                )
+    def need(kind: str, value: Any, known: list[str], path: Path_) -> None:
+        if not checked.get(kind, True) or not isinstance(value, str) or value in known:
+            return
+        listing = ", ".join(known) if known else "none"
+        out.append(
+            (
+                path,
+                f"{value!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} in this"
+                f" scenario; known: {listing}." + _suggest(value, known),
             )
+        )
 
-    for iso, c in scn.countries.items():
-        if c.regime == "junta" and c.junta is None:
+    if isinstance(raw_countries, dict) and not raw_countries:
+        out.append((("countries",), "no countries; expected at least one country"))
+    for iso, c in _dict(raw_countries).items():
+        c = _dict(c)
+        junta = c.get("junta")
+        if c.get("regime") == "junta" and junta is None:
             out.append(
                 (
                     ("countries", iso, "junta"),
                     "a country ruled by a junta needs a 'junta:' block (name, since)",
                 )
             )
-        if c.junta is not None:
-            for p in c.junta.preferences:
-                need("power", p, powers, ("countries", iso, "junta", "preferences", p))
-            if sum(c.junta.preferences.values()) > 1 + 1e-9:
-                out.append(
-                    (
-                        ("countries", iso, "junta", "preferences"),
-                        f"shares sum to {sum(c.junta.preferences.values()):.3g}; expected at most 1",
-                    )
+        prefs = _dict(_dict(junta).get("preferences"))
+        for pid in prefs:
+            need("power", pid, powers, ("countries", iso, "junta", "preferences", pid))
+        shares = [v for v in prefs.values() if isinstance(v, int | float)]
+        if sum(shares) > 1 + 1e-9:
+            out.append(
+                (
+                    ("countries", iso, "junta", "preferences"),
+                    f"shares sum to {sum(shares):.3g}; expected at most 1",
                 )
-    for name, p in scn.powers.items():
-        for iso in p.partners:
-            need("country", iso, countries, ("powers", name, "partners", iso))
-    for name, g in scn.groups.items():
-        for iso in g.fighters:
-            need("country", iso, countries, ("groups", name, "fighters", iso))
-    for name, b in scn.blocs.items():
-        for field in ("members", "suspended"):
-            for i, iso in enumerate(getattr(b, field)):
-                need("country", iso, countries, ("blocs", name, field, i))
-        for iso in [*b.leaving, *b.sanctioned]:
-            need(
-                "country",
-                iso,
-                countries,
-                ("blocs", name, "leaving" if iso in b.leaving else "sanctioned", iso),
             )
-        for i, iso in enumerate(b.eligible or []):
-            need("country", iso, countries, ("blocs", name, "eligible", i))
-    for i, (a, b2) in enumerate(scn.borders):
-        need("country", a, countries, ("borders", i, 0))
-        need("country", b2, countries, ("borders", i, 1))
-        if a == b2:
-            out.append((("borders", i), f"a country cannot border itself ({a})"))
-    for i, (a, b2) in enumerate(scn.rivalries):
-        need("group", a, groups, ("rivalries", i, 0))
-        need("group", b2, groups, ("rivalries", i, 1))
-    start = month_index(scn.start)
-    params = sorted(type(scn.parameters).model_fields)
-    for i, ev in enumerate(scn.events):
+    for name, power in _dict(data.get("powers")).items():
+        for iso in _dict(_dict(power).get("partners")):
+            need("country", iso, countries, ("powers", name, "partners", iso))
+    for name, group in _dict(data.get("groups")).items():
+        for iso in _dict(_dict(group).get("fighters")):
+            need("country", iso, countries, ("groups", name, "fighters", iso))
+    for name, bloc in _dict(data.get("blocs")).items():
+        bloc = _dict(bloc)
+        for field in ("members", "suspended", "eligible"):
+            for i, iso in enumerate(_list(bloc.get(field))):
+                need("country", iso, countries, ("blocs", name, field, i))
+        for field in ("leaving", "sanctioned"):
+            for iso in _dict(bloc.get(field)):
+                need("country", iso, countries, ("blocs", name, field, iso))
+    for field, kind, known in (
+        ("borders", "country", countries),
+        ("rivalries", "insurgent group", groups),
+    ):
+        for i, pair in enumerate(_list(data.get(field))):
+            if not isinstance(pair, list | tuple) or len(pair) != 2:
+                continue
+            need(kind, pair[0], known, (field, i, 0))
+            need(kind, pair[1], known, (field, i, 1))
+            if field == "borders" and pair[0] == pair[1]:
+                out.append(((field, i), f"a country cannot border itself ({pair[0]})"))
+    start = _month(data.get("start"))
+    params = sorted(Parameters.model_fields)
+    for i, ev in enumerate(_list(data.get("events"))):
+        if not isinstance(ev, dict):
+            continue
         base: Path_ = ("events", i)
-        if month_index(ev.at) < start:
-            out.append(((*base, "at"), f"{ev.at} is before the scenario's start ({scn.start})"))
+        at = _month(ev.get("at"))
+        if at is not None and start is not None and at < start:
+            out.append(
+                (
+                    (*base, "at"),
+                    f"{month_name(at)} is before the scenario's start ({month_name(start)})",
+                )
+            )
         for field, kind, known in (
             ("country", "country", countries),
             ("power", "power", powers),
             ("group", "insurgent group", groups),
             ("bloc", "bloc", blocs),
         ):
-            value = getattr(ev, field, None)
-            if value is not None:
-                need(kind, value, known, (*base, field))
-        for j, iso in enumerate(getattr(ev, "members", None) or []):
+            if ev.get(field) is not None:
+                need(kind, ev[field], known, (*base, field))
+        for j, iso in enumerate(_list(ev.get("members"))):
             need("country", iso, countries, (*base, "members", j))
-        if ev.do == "set_parameter":
-            if ev.name not in params:
-                need("parameter", ev.name, params, (*base, "name"))
-            else:
+        if ev.get("do") == "set_parameter" and isinstance(ev.get("name"), str):
+            if ev["name"] not in params:
+                need("parameter", ev["name"], params, (*base, "name"))
+            elif "value" in ev:
                 try:
-                    type(scn.parameters).model_validate(
-                        {**scn.parameters.model_dump(), ev.name: ev.value}
-                    )
+                    Parameters.model_validate({ev["name"]: ev["value"]})
                 except ValidationError as exc:
+                    msg = exc.errors()[0]["msg"]
                     out.append(
-                        ((*base, "value"), f"got {ev.value!r}; {exc.errors()[0]['msg'].lower()}")
+                        ((*base, "value"), f"got {ev['value']!r}; {msg[0].lower()}{msg[1:]}")
                     )
     return out
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Whether dotted paths ``a`` and ``b`` are the same field or one contains the other."""
+    return a == b or any(x.startswith(y + sep) for x, y in ((a, b), (b, a)) for sep in ".[")
 
 
 def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
@@ -484,13 +575,16 @@ def validate_data(
     try:
         scn = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(file, _pydantic_problems(exc, data, origins)) from None
-    refs = check_references(scn)
-    if refs:
-        problems = []
-        for path, msg in refs:
+        problems = _pydantic_problems(exc, data, origins)
+        refs = _reference_problems(data) if isinstance(data, dict) else []
+    else:
+        problems, refs = [], check_references(scn)
+    for path, msg in refs:
+        dotted = _dotted(path)
+        if not any(_overlaps(dotted, p.path) for p in problems):
             f, line = _origin(origins, path)
-            problems.append(Problem(_dotted(path), msg, f, line))
+            problems.append(Problem(dotted, msg, f, line))
+    if problems:
         raise ScenarioError(file, problems)
     return scn
 

@@ -346,7 +346,9 @@ class Abuse(_Event):
     do: Literal["abuse"]
     country: ISO3
     deaths: NonNegativeFloat
-    power: str | None = Field(None, description="Foreign force involved, if any.")
+    power: str | None = Field(
+        None, description="Foreign force involved, if any (recorded in the event log)."
+    )
 
 
 class Arrive(_Event):
