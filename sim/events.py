@@ -168,8 +168,16 @@ HANDLERS: dict[str, Callable[[Any, Any], None]] = {
 
 
 def apply_event(model: SahelModel, event: Any) -> None:
-    """Apply one scheduled event and record it in the model's event log."""
-    HANDLERS[event.do](model, event)
+    """Apply one scheduled event and record it once in the model's event log; what it
+    causes (a new presence, a suspension) is logged too, marked scheduled."""
+    logged = len(model.event_log)
+    model._firing = event
+    try:
+        HANDLERS[event.do](model, event)
+    finally:
+        model._firing = None
+    if any(entry["kind"] == event.do for entry in model.event_log[logged:]):
+        return  # the handler logged it (a coup, a bloc move), marked scheduled
     who = getattr(event, "country", "") or ""
     what = (
         getattr(event, "power", None)

@@ -67,22 +67,19 @@ COUNTRY_METRICS: tuple[Metric, ...] = (
 )
 
 REGIONAL_METRICS: tuple[Metric, ...] = (
-    Metric("stability", "index", "0-1", "Population-weighted mean of country stability."),
+    Metric("regional_stability", "index", "0-1", "Population-weighted mean of country stability."),
+    Metric("total_fatalities", "deaths per month", ">= 0", "Conflict deaths in all countries."),
+    Metric("total_insurgents", "fighters", ">= 0", "Insurgent fighters in the region."),
     Metric(
-        "fatalities", "deaths per month", ">= 0", "Conflict deaths in all countries in the month."
+        "regional_influence_<POWER>", "share", "0-1", "Population-weighted mean influence share."
     ),
-    Metric("insurgent_strength", "fighters", ">= 0", "Insurgent fighters in the region."),
-    Metric(
-        "influence_<POWER>",
-        "share",
-        "0-1",
-        "Population-weighted mean influence share of the power.",
-    ),
-    Metric("influence_western", "share", "0-1", "Sum of regional influence of Western powers."),
-    Metric("influence_russia", "share", "0-1", "Regional influence of Russia (RUS)."),
+    Metric("western_influence", "share", "0-1", "Sum of the regional influence of Western powers."),
+    Metric("russian_influence", "share", "0-1", "Regional influence of Russia (RUS)."),
     Metric("n_juntas", "count", ">= 0", "Countries ruled by a junta."),
-    Metric("bloc_<BLOC>", "count", ">= 0", "Members of the bloc (0 while inactive)."),
+    Metric("bloc_size_<BLOC>", "count", ">= 0", "Members of the bloc (0 while inactive)."),
 )
+"""Regional metrics. Names differ from the country metrics so that tools merging the two
+(``mesa.batch_run``) cannot confuse them."""
 
 
 def country_fields(model: SahelModel) -> dict[str, Any]:
@@ -113,10 +110,10 @@ def _influence(country: Any, power_id: str) -> float:
 
 def regional_names(model: SahelModel) -> list[str]:
     """Names of the regional metrics of this model, in column order."""
-    names = ["stability", "fatalities", "insurgent_strength"]
-    names += [f"influence_{p}" for p in model.powers]
-    names += ["influence_western", "influence_russia", "n_juntas"]
-    names += [f"bloc_{b}" for b in model.blocs]
+    names = ["regional_stability", "total_fatalities", "total_insurgents"]
+    names += [f"regional_influence_{p}" for p in model.powers]
+    names += ["western_influence", "russian_influence", "n_juntas"]
+    names += [f"bloc_size_{b}" for b in model.blocs]
     return names
 
 
@@ -136,20 +133,20 @@ def regional(model: SahelModel) -> dict[str, float]:
         for pid, share in c.influence.items():
             influence[pid] += share * w
     out: dict[str, float] = {
-        "stability": stability / total_pop,
-        "fatalities": fatalities,
-        "insurgent_strength": fighters,
+        "regional_stability": stability / total_pop,
+        "total_fatalities": fatalities,
+        "total_insurgents": fighters,
     }
     western = 0.0
     for power in powers:
         value = influence[power.power_id] / total_pop
-        out[f"influence_{power.power_id}"] = value
+        out[f"regional_influence_{power.power_id}"] = value
         western += value * power.western
-    out["influence_western"] = western
-    out["influence_russia"] = out.get("influence_RUS", 0.0)
+    out["western_influence"] = western
+    out["russian_influence"] = out.get("regional_influence_RUS", 0.0)
     out["n_juntas"] = juntas
     for bloc_id, bloc in model.blocs.items():
-        out[f"bloc_{bloc_id}"] = float(bloc.size)
+        out[f"bloc_size_{bloc_id}"] = float(bloc.size)
     return out
 
 
@@ -245,6 +242,9 @@ def country_frame(model: SahelModel) -> pd.DataFrame:
     from sim.agents import Country
 
     df = model.datacollector.get_agenttype_vars_dataframe(Country).reset_index()
+    if df.empty or df["Step"].isna().all():  # nothing recorded yet
+        columns = ["date", "month", *country_fields(model)]
+        return pd.DataFrame(columns=columns)
     month = (df["Step"].astype(float) - 1).astype(int)
     dates = pd.period_range(
         model.start, periods=max(int(month.max()) + 1, 1), freq="M"

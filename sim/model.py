@@ -62,6 +62,7 @@ class SahelModel(mesa.Model):
         self.n_months = months if months is not None else spec.months
         self.month = 0
         self.event_log: list[dict[str, Any]] = []
+        self._firing: Any = None  # the scheduled event being applied, if any
         self.network = SahelNetwork()
         self._build_world()
         self.timeline: dict[int, list[Any]] = defaultdict(list)
@@ -211,7 +212,14 @@ class SahelModel(mesa.Model):
     def log_event(
         self, kind: str, country: str, actor: str, *, scheduled: bool = False, note: str = ""
     ) -> None:
-        """Record something that happened this month (for timelines and tests)."""
+        """Record something that happened this month (for timelines and tests).
+
+        While a scheduled event is being applied, what it causes is marked ``scheduled``
+        and carries the event's note.
+        """
+        if self._firing is not None:
+            scheduled = True
+            note = note or self._firing.note
         self.event_log.append(
             {"month": self.month, "date": self.date, "kind": kind, "country": country,
              "actor": actor, "scheduled": scheduled, "note": note}
@@ -283,6 +291,9 @@ class SahelModel(mesa.Model):
         # 4. insurgents recruit, fight, spread
         for country in countries:
             country.national_security = country.forces * country.capacity
+            country.raiders = 0.0
+        for group in self.groups_in_order:
+            group.plan_raids()
         for bloc in self.blocs.values():
             bloc.pool_security()
         for country in countries:
@@ -341,7 +352,7 @@ class SahelModel(mesa.Model):
             country.fighters = 0.0
         for group in self.groups_in_order:
             for country, edge in list(group.presence.items()):
-                if edge["fighters"] < minimum:
+                if edge["fighters"] < minimum or edge["fighters"] <= 0.0:
                     del group.presence[country]
                     self.network.remove_edge(group.group_id, country.iso3, "presence")
                     self.log_event("presence_ends", country.iso3, group.group_id)

@@ -219,8 +219,17 @@ class Parameters(BaseModel):
     )
 
     # --- Spread along borders --------------------------------------------------------------------
+    raid_share: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        "share of fighters",
+        "Share of a group's fighters in a country that operate across its borders (raids from "
+        "sanctuaries, e.g. IS Sahel from Menaka into Tillaberi), split over the neighbours "
+        "(assumption).",
+    )
     spread_flow_rate: float = _p(
-        0.01,
+        0.004,
         0.0,
         0.5,
         "share per month",

@@ -36,14 +36,14 @@ def key_metrics(regional: pd.DataFrame, countries: pd.DataFrame, *, title: str =
 
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True, constrained_layout=True)
     ax = axes[0, 0]
-    _band(ax, regional, "stability", label="region", color=OKABE_ITO[0])
+    _band(ax, regional, "regional_stability", label="region", color=OKABE_ITO[0])
     ax.set(title="Stability (population-weighted)", ylabel="index (0-1)")
     ax = axes[0, 1]
-    _band(ax, regional, "fatalities", label="region", color=OKABE_ITO[1])
+    _band(ax, regional, "total_fatalities", label="region", color=OKABE_ITO[1])
     ax.set(title="Conflict fatalities, region", ylabel="deaths per month")
     ax = axes[0, 2]
-    _band(ax, regional, "influence_western", label="Western (US, France, EU)", color=OKABE_ITO[0])
-    _band(ax, regional, "influence_russia", label="Russia", color=OKABE_ITO[1])
+    _band(ax, regional, "western_influence", label="Western (US, France, EU)", color=OKABE_ITO[0])
+    _band(ax, regional, "russian_influence", label="Russia", color=OKABE_ITO[1])
     ax.set(title="Regional influence", ylabel="share (0-1)")
     ax.legend(loc="best", fontsize=8)
     ax = axes[1, 0]
@@ -59,7 +59,7 @@ def key_metrics(regional: pd.DataFrame, countries: pd.DataFrame, *, title: str =
     axes[1, 1].legend(loc="best", fontsize=8, ncols=2)
     axes[1, 2].legend(loc="best", fontsize=8, ncols=2)
     for ax in axes[1]:
-        ax.set_xlabel("month")
+        ax.set_xlabel("date")
     for ax in axes.flat:
         ax.grid(alpha=0.3)
         ax.set_ylim(bottom=0)

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import SahelModel
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, with_parameters
 
 
 def replicate_seed(root: int, replicate: int) -> int:
@@ -70,6 +70,8 @@ def run_scenario(
         on_replicate: called with the replicate index after each one finishes (progress).
     """
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if parameters:
+        spec = with_parameters(spec, **parameters)  # the result records what was run
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
     root = spec.seed if seed is None else seed
@@ -77,7 +79,7 @@ def run_scenario(
     regional, countries, events, seconds = [], [], [], []
     for r, rep_seed in enumerate(seeds):
         t0 = time.perf_counter()
-        model = SahelModel(spec, rng=rep_seed, months=months, parameters=parameters).run()
+        model = SahelModel(spec, rng=rep_seed, months=months).run()
         seconds.append(time.perf_counter() - t0)
         for frame, target in (
             (model.regional_frame(), regional),
@@ -119,10 +121,12 @@ def summarise(result: RunResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     coups = result.events[result.events["kind"] == "coup"].groupby("replicate").size()
     regional = pd.DataFrame(
         {
-            "stability (mean)": [reg["stability"].mean()],
-            "fatalities per year": [reg.groupby("replicate")["fatalities"].sum().mean() / years],
-            "Western influence (end)": [last["influence_western"].mean()],
-            "Russian influence (end)": [last["influence_russia"].mean()],
+            "stability (mean)": [reg["regional_stability"].mean()],
+            "fatalities per year": [
+                reg.groupby("replicate")["total_fatalities"].sum().mean() / years
+            ],
+            "Western influence (end)": [last["western_influence"].mean()],
+            "Russian influence (end)": [last["russian_influence"].mean()],
             "juntas (end)": [last["n_juntas"].mean()],
             "coups per run": [coups.reindex(range(len(result.seeds)), fill_value=0).mean()],
         }

@@ -35,8 +35,7 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
     effects = country.foreign_effect
     temperature = p.alignment_temperature
     sovereignty = p.sovereignty_weight * sovereigntism
-    weights = []
-    total = 1.0  # autonomy has utility 0, weight exp(0)
+    utilities = []
     for power in model.powers_in_order:
         effect = effects.get(power.power_id, 0.0)
         if effect > 0.0:
@@ -47,9 +46,10 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
         utility = p.security_weight * delivered - sovereignty * power.western
         if is_junta:
             utility += power.junta_appeal
-        w = math.exp(utility / temperature)
-        weights.append((power.power_id, w))
-        total += w
+        utilities.append((power.power_id, utility / temperature))
+    top = max(0.0, *(u for _, u in utilities)) if utilities else 0.0  # autonomy has utility 0
+    weights = [(pid, math.exp(u - top)) for pid, u in utilities]
+    total = math.exp(-top) + sum(w for _, w in weights)
     rate = p.alignment_rate
     prefs = country.preferences
     for pid, w in weights:

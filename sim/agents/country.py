@@ -57,6 +57,7 @@ class Country(mesa.Agent):
         self.sanctions: dict[Bloc, int] = {}  # bloc -> last month of its sanctions
         # Per-month quantities (recomputed every step).
         self.fighters = 0.0
+        self.raiders = 0.0  # fighters based next door operating here this month
         self.national_security = 0.0
         self.security = 0.0
         self.balance = 1.0
@@ -108,7 +109,8 @@ class Country(mesa.Agent):
         security S = forces x capacity x min(1, e + 1 - c) + sum over powers of their effect
         + bloc support: the state commits a share e of its forces against insurgents plus the
         share of territory it has lost; foreign forces deploy where the fighting is;
-        balance B = S / (S + w F) with F the fighters present and w the fighter weight;
+        balance B = S / (S + w F) with F the fighters present plus raiders from next door
+        and w the fighter weight;
         deterrence D = 1 - exp(-k S / (w F + F_half)), Epstein's arrest probability.
         """
         p = self.model.p
@@ -120,7 +122,7 @@ class Country(mesa.Agent):
             if bloc.mutual_defence and bloc.active and m["status"] != "leaving":
                 allied += p.bloc_defence_share * (bloc.pooled_security - self.national_security)
         self.security = engaged + foreign + allied
-        weighted = p.fighter_weight * self.fighters
+        weighted = p.fighter_weight * (self.fighters + self.raiders)
         self.balance = (
             self.security / (self.security + weighted) if self.security + weighted > 0 else 1.0
         )
@@ -197,7 +199,8 @@ class Country(mesa.Agent):
         month, rounded to whole persons) and raises the abuse memory.
         """
         p = self.model.p
-        k = self.contestation * self.fighters / (self.fighters + p.engagement_half_fighters)
+        pressure = self.fighters + self.raiders
+        k = self.contestation * pressure / (pressure + p.engagement_half_fighters)
         if k <= 0.0:
             self.abuse_events = 0
             return
@@ -237,11 +240,13 @@ class Country(mesa.Agent):
     def update_control(self) -> None:
         """Control moves toward the balance of forces, at a pace set by how much fighting.
 
-        c <- c + mu x F / (F + F_half) x (B - c): with no insurgents, control does not change.
+        c <- c + mu x F / (F + F_half) x (B - c), F counting raiders from next door: with
+        no insurgents, control does not change.
         """
         p = self.model.p
-        if self.fighters > 0.0:
-            pace = p.control_rate * self.fighters / (self.fighters + p.engagement_half_fighters)
+        pressure = self.fighters + self.raiders
+        if pressure > 0.0:
+            pace = p.control_rate * pressure / (pressure + p.engagement_half_fighters)
             self.control = min(1.0, max(0.0, self.control + pace * (self.balance - self.control)))
 
     def update_legitimacy_and_hardship(self) -> None:

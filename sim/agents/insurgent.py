@@ -36,6 +36,7 @@ class InsurgentGroup(mesa.Agent):
         self.lethality = spec.lethality
         self.rivals: list[InsurgentGroup] = []
         self.presence: dict[Country, dict[str, Any]] = {}
+        self.raids: dict[Country, float] = {}  # fighters operating across a border, by target
 
     @property
     def fighters(self) -> float:
@@ -63,24 +64,48 @@ class InsurgentGroup(mesa.Agent):
             )
             e["fighters"] += expected * math.exp(sd * shocks[country.idx] - 0.5 * sd * sd)
 
+    def plan_raids(self) -> None:
+        """Project force across borders: a share r of the fighters in each country operates
+        in its neighbours (raids, attacks from sanctuaries), split evenly among them.
+
+        Raiders add to the insurgent pressure on the target (its balance of forces,
+        deterrence and fighting) without moving there; this is how a stronger insurgency
+        next door spills over before any cell is opened.
+        """
+        share = self.model.p.raid_share
+        raids: dict[Country, float] = {}
+        for country, e in self.presence.items():
+            if country.neighbours and share > 0.0:
+                each = share * e["fighters"] / len(country.neighbours)
+                for other in country.neighbours:
+                    raids[other] = raids.get(other, 0.0) + each
+        self.raids = raids
+        for country, fighters in raids.items():
+            country.raiders += fighters
+
     def fight(self, normals: list[float], uniforms: list[float]) -> None:
         """Clash with security forces and attack civilians; deaths are counted per country.
 
-        expected deaths = lethality x fighters x (base + contest x 4c(1-c)), then log-normal
-        noise and stochastic rounding to whole persons. A share of the dead are the group's
-        fighters. Desertion removes a further share of fighters.
+        expected deaths = lethality x (fighters + raiders) x (base + contest x 4c(1-c)), then
+        log-normal noise and stochastic rounding to whole persons. A share of the dead are
+        the group's fighters in that country (raiders' losses are not tracked). Desertion
+        removes a further share of fighters.
         """
         p = self.model.p
         sd = p.fatality_dispersion
-        for country, e in self.presence.items():
+        raids = self.raids
+        for country in {**self.presence, **raids}:
             i = country.idx
+            e = self.presence.get(country)
+            local = e["fighters"] if e is not None else 0.0
             rate = p.base_lethality + p.contest_lethality * country.contestation
-            expected = self.lethality * e["fighters"] * rate
+            expected = self.lethality * (local + raids.get(country, 0.0)) * rate
             deaths = _whole(expected * math.exp(sd * normals[i] - 0.5 * sd * sd), uniforms[i])
             country.fatalities += deaths
-            e["fighters"] = max(
-                0.0, e["fighters"] * (1.0 - p.desertion_rate) - p.combatant_share * deaths
-            )
+            if e is not None:
+                e["fighters"] = max(
+                    0.0, local * (1.0 - p.desertion_rate) - p.combatant_share * deaths
+                )
 
     def fight_rivals(self, normals: list[list[float]], uniforms: list[list[float]]) -> None:
         """Fight rival groups where both are present (each pair once, from its first member).

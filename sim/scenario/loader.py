@@ -189,6 +189,8 @@ def _merge(
                 for p, o in child_o.items():
                     if p[:1] == ("events",) and len(p) > 1 and isinstance(p[1], int):
                         origins[("events", p[1] + offset, *p[2:])] = o
+                        if len(p) == 2:  # remember the index as written in its own file
+                            origins[("#local", "events", p[1] + offset)] = (o[0], p[1])
                 continue
             if key in base:
                 merged, sub_o = _merge(
@@ -274,6 +276,14 @@ def _suggest_file(name: str, known: list[str]) -> str:
     return f" Did you mean {stems[close[0]]!r}?" if close else ""
 
 
+def _shown_path(origins: Origins, path: Path_) -> str:
+    """The dotted path as the user wrote it: an inherited timeline's events are numbered
+    within the file they come from, not in the merged timeline."""
+    if len(path) >= 2 and path[0] == "events" and ("#local", "events", path[1]) in origins:
+        path = ("events", origins[("#local", "events", path[1])][1], *path[2:])
+    return _dotted(path)
+
+
 def _origin(origins: Origins, path: Path_) -> tuple[str | None, int | None]:
     for n in range(len(path), -1, -1):
         if path[:n] in origins:
@@ -330,7 +340,7 @@ def _pydantic_problems(
         else:
             msg = f"got {value!r}; {err['msg'][0].lower()}{err['msg'][1:]}"
         file, line = _origin(origins, loc)
-        problems.append(Problem(_dotted(loc), msg, file, line))
+        problems.append(Problem(_shown_path(origins, loc), msg, file, line))
     return problems
 
 
@@ -580,7 +590,7 @@ def validate_data(
     else:
         problems, refs = [], check_references(scn)
     for path, msg in refs:
-        dotted = _dotted(path)
+        dotted = _shown_path(origins, path)
         if not any(_overlaps(dotted, p.path) for p in problems):
             f, line = _origin(origins, path)
             problems.append(Problem(dotted, msg, f, line))

@@ -30,6 +30,7 @@ from pydantic import (
     ConfigDict,
     Field,
     NonNegativeFloat,
+    NonNegativeInt,
     PositiveFloat,
     StringConstraints,
 )
@@ -345,7 +346,7 @@ class Abuse(_Event):
 
     do: Literal["abuse"]
     country: ISO3
-    deaths: NonNegativeFloat
+    deaths: NonNegativeInt
     power: str | None = Field(
         None, description="Foreign force involved, if any (recorded in the event log)."
     )
