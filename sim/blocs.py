@@ -92,12 +92,14 @@ class Bloc:
         """Impose sanctions until month ``until`` (inclusive)."""
         self.sanctions[country] = until
         country.sanctions[self] = until
+        country.sanctioned_until = max(country.sanctions.values())
         self.model.log_event("sanction", country.iso3, self.bloc_id)
 
     def lift_sanctions(self, country: Country) -> None:
         """End this bloc's sanctions on a country."""
         self.sanctions.pop(country, None)
         country.sanctions.pop(self, None)
+        country.sanctioned_until = max(country.sanctions.values(), default=-1)
 
     def landscape(self) -> tuple[float, float, list[float]]:
         """Members' population under juntas and under other regimes, and the sum of their

@@ -281,13 +281,13 @@ class SahelModel(mesa.Model):
         # 3. governments choose partners; blocs
         for country in countries:
             if country.junta is not None:
-                country.junta.choose_partners(shocks["alignment"][country.idx])
+                country.junta.choose_partners(shocks["alignment"].item(country.idx))
             else:
-                country.choose_partners(shocks["alignment"][country.idx])
+                country.choose_partners(shocks["alignment"].item(country.idx))
         for bloc in self.blocs.values():
             bloc.process_exits()
         for country in countries:
-            country.review_blocs(shocks["blocs"][country.idx])
+            country.review_blocs(shocks["blocs"].item(country.idx))
         # 4. insurgents recruit, fight, spread
         for country in countries:
             country.national_security = country.forces * country.capacity
@@ -305,7 +305,9 @@ class SahelModel(mesa.Model):
         for group in self.groups_in_order:
             group.fight_rivals(shocks["rivalry"], shocks["rivalry_rounding"])
         for country in countries:
-            country.suffer_abuses(shocks["abuse"][country.idx], shocks["abuse_size"][country.idx])
+            country.suffer_abuses(
+                shocks["abuse"][country.idx], shocks["abuse_size"].item(country.idx)
+            )
         for group in self.groups_in_order:
             group.spread(shocks["spread"][group.idx])
         self._update_presence()
@@ -313,7 +315,7 @@ class SahelModel(mesa.Model):
         for country in countries:
             country.note_coup_recency()
         for country in countries:
-            country.update(shocks["coups"][country.idx])
+            country.update(shocks["coups"].item(country.idx))
         # 6. record
         self.regional = metrics.regional(self)
         self.datacollector.collect(self)
@@ -330,6 +332,7 @@ class SahelModel(mesa.Model):
         """Shape of each stream's monthly block: it depends only on the world's dimensions,
         never on its state, so scenarios sharing a seed share their shocks."""
         n, g, k = len(self.countries_in_order), len(self.groups_in_order), len(self.powers_in_order)
+        # alignment and blocs: one draw per country (does it review its partners / blocs?)
         r = max(1, len(self.rivalry_index))
         return {
             "recruitment": (g, n),
@@ -341,8 +344,8 @@ class SahelModel(mesa.Model):
             "abuse": (n, k + 1),
             "abuse_size": (n,),
             "coups": (n,),
-            "alignment": (n, k),
-            "blocs": (n, max(1, len(self.blocs))),
+            "alignment": (n,),
+            "blocs": (n,),
         }
 
     def _update_presence(self) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -28,8 +27,8 @@ STREAMS: dict[str, str] = {
     "abuse": "uniform",  # whether each force commits an abuse, per country and force
     "abuse_size": "normal",  # deaths per abuse event, per country
     "coups": "uniform",  # coup or not, per country
-    "alignment": "uniform",  # acting on partner preferences, per country and power
-    "blocs": "uniform",  # acting on bloc affinity, per country and bloc
+    "alignment": "uniform",  # reviewing partnerships this month, per country
+    "blocs": "uniform",  # reviewing bloc memberships this month, per country
 }
 """Stream name -> kind of variate (standard normal or uniform on [0, 1))."""
 
@@ -59,8 +58,9 @@ def make_streams(seed: int | np.random.SeedSequence) -> dict[str, np.random.Gene
 class Shocks:
     """Monthly blocks of random numbers, drawn ahead in chunks from the named streams.
 
-    ``shocks.month(t)`` returns ``{stream: nested list of shape shapes[stream]}`` for month
-    ``t`` (0-based, consecutive).
+    ``shocks.month(t)`` returns ``{stream: array of shape shapes[stream]}`` for month ``t``
+    (0-based, consecutive). The arrays stay NumPy arrays: the model reads only the entries
+    it needs (``.item``), so unused draws cost a few nanoseconds each, not a Python object.
     """
 
     def __init__(
@@ -72,25 +72,26 @@ class Shocks:
         self.generators = make_streams(seed)
         self.shapes = shapes
         self.chunk = chunk
-        self._blocks: dict[str, list[Any]] = {name: [] for name in shapes}
+        self._blocks: dict[str, np.ndarray] = {}
         self._first = 0  # month of the first cached block
+        self._size = 0  # months cached
 
-    def month(self, t: int) -> dict[str, Any]:
+    def month(self, t: int) -> dict[str, np.ndarray]:
         """The blocks of month ``t``."""
         offset = t - self._first
-        if offset >= len(next(iter(self._blocks.values()), [])):
+        if not 0 <= offset < self._size:
             self._draw(t)
             offset = 0
-        return {name: blocks[offset] for name, blocks in self._blocks.items()}
+        return {name: block[offset] for name, block in self._blocks.items()}
 
     def _draw(self, t: int) -> None:
         """Draw the chunk of months starting at ``t`` (months before are discarded)."""
-        if t != self._first + len(next(iter(self._blocks.values()), [])):
+        if t != self._first + self._size:
             raise ValueError("months must be drawn in order")
         for name, shape in self.shapes.items():
             gen = self.generators[name]
             draw: Callable[..., np.ndarray] = (
                 gen.standard_normal if STREAMS[name] == "normal" else gen.random
             )
-            self._blocks[name] = draw((self.chunk, *shape)).tolist()
-        self._first = t
+            self._blocks[name] = draw((self.chunk, *shape))
+        self._first, self._size = t, self.chunk

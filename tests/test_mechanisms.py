@@ -398,7 +398,7 @@ def recruits(model: SahelModel) -> dict[str, float]:
         country.assess_security()
     group = model.groups["JNIM"]
     before = {c.iso3: e["fighters"] for c, e in group.presence.items()}
-    group.recruit([0.0] * len(model.countries))
+    group.recruit(np.zeros(len(model.countries)))
     return {c.iso3: e["fighters"] - before[c.iso3] for c, e in group.presence.items()}
 
 

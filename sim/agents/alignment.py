@@ -10,8 +10,9 @@ Shared by :class:`~sim.agents.country.Country` (civilian rule) and
 
 The preferred alignment is a softmax over partners and autonomy (utility 0) with temperature
 T; preferences move toward it by a fixed share a month (inertia), so a junta that finds a
-partner without conditions shifts over months, not at once. Past thresholds, with a monthly
-probability, the government expels a present partner or invites a willing absent one.
+partner without conditions shifts over months, not at once. In a month when it reviews its
+partnerships (probability ``decision_rate``), the government expels present partners below
+the expel threshold and invites willing absent ones above the invite threshold.
 """
 
 from __future__ import annotations
@@ -33,9 +34,15 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
     p = model.p
     security = country.security
     effects = country.foreign_effect
-    temperature = p.alignment_temperature
+    inv_temperature = 1.0 / p.alignment_temperature
     sovereignty = p.sovereignty_weight * sovereigntism
+    w_security, w_protection, w_conditions = (
+        p.security_weight,
+        p.protection_weight,
+        p.conditionality_weight,
+    )
     utilities = []
+    top = 0.0  # autonomy has utility 0
     for power in model.powers_in_order:
         effect = effects.get(power.power_id, 0.0)
         if effect > 0.0:
@@ -43,29 +50,33 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
         else:
             offer = power.offer_troops * power.effectiveness
             delivered = offer / (security + offer) if offer > 0.0 else 0.0
-        utility = p.security_weight * delivered - sovereignty * power.western
+        utility = w_security * delivered - sovereignty * power.western
         if is_junta:
-            utility += power.junta_appeal
-        utilities.append((power.power_id, utility / temperature))
-    top = max(0.0, *(u for _, u in utilities)) if utilities else 0.0  # autonomy has utility 0
-    weights = [(pid, math.exp(u - top)) for pid, u in utilities]
-    total = math.exp(-top) + sum(w for _, w in weights)
+            utility += w_protection * power.regime_protection - w_conditions * power.conditionality
+        utility *= inv_temperature
+        utilities.append(utility)
+        if utility > top:
+            top = utility
+    weights = [math.exp(u - top) for u in utilities]  # shifted: no overflow
+    total = math.exp(-top)
+    for w in weights:
+        total += w
     rate = p.alignment_rate
     prefs = country.preferences
-    for pid, w in weights:
-        current = prefs.get(pid, 0.0)
-        prefs[pid] = current + rate * (w / total - current)
+    for power, w in zip(model.powers_in_order, weights, strict=True):
+        current = prefs.get(power.power_id, 0.0)
+        prefs[power.power_id] = current + rate * (w / total - current)
 
 
-def act_on_preferences(country: Country, shocks: list[float]) -> None:
-    """Expel present partners below the expel threshold; invite absent willing ones above
-    the invite threshold. Each acts with probability ``decision_rate`` in a month.
+def act_on_preferences(country: Country, shock: float) -> None:
+    """With probability ``decision_rate`` a month, review partnerships: expel present
+    partners below the expel threshold, invite absent willing ones above the invite one.
     """
     model = country.model
     p = model.p
-    for j, power in enumerate(model.powers_in_order):
-        if shocks[j] >= p.decision_rate:
-            continue
+    if shock >= p.decision_rate:
+        return
+    for power in model.powers_in_order:
         pref = country.preferences.get(power.power_id, 0.0)
         pship = power.partnerships.get(country)
         present = pship is not None and (pship["troops"] > 0 or pship["isr"])

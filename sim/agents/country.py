@@ -7,6 +7,7 @@ from operator import mul
 from typing import TYPE_CHECKING, Any
 
 import mesa
+import numpy as np
 
 from sim.agents.alignment import act_on_preferences, update_preferences
 
@@ -55,6 +56,7 @@ class Country(mesa.Agent):
         self.neighbours: list[Country] = []
         self.memberships: dict[Bloc, dict[str, Any]] = {}
         self.sanctions: dict[Bloc, int] = {}  # bloc -> last month of its sanctions
+        self.sanctioned_until = -1  # last month of any bloc's sanctions
         # Per-month quantities (recomputed every step).
         self.fighters = 0.0
         self.raiders = 0.0  # fighters based next door operating here this month
@@ -99,8 +101,7 @@ class Country(mesa.Agent):
     @property
     def sanctioned(self) -> bool:
         """True while any bloc's sanctions are in force against the country."""
-        month = self.model.month
-        return any(until >= month for until in self.sanctions.values())
+        return self.sanctioned_until >= self.model.month
 
     # --- 4a. security (Epstein) -------------------------------------------------------------
     def assess_security(self) -> None:
@@ -131,7 +132,7 @@ class Country(mesa.Agent):
         )
 
     # --- 3. governments choose partners (civilian rule) -------------------------------------
-    def choose_partners(self, shocks: list[float]) -> None:
+    def choose_partners(self, shock: float) -> None:
         """A civilian government weighs partners by security delivered and sovereignty.
 
         Conditions and regime protection do not enter an elected government's choice (see
@@ -139,7 +140,7 @@ class Country(mesa.Agent):
         """
         if self.junta is None:
             update_preferences(self, sovereigntism=self.sovereigntism, is_junta=False)
-            act_on_preferences(self, shocks)
+            act_on_preferences(self, shock)
 
     # --- 3. bloc membership (landscape theory) ----------------------------------------------
     def affinity(self, bloc: Bloc) -> float:
@@ -171,16 +172,17 @@ class Country(mesa.Agent):
             score -= p.bloc_sanction_weight
         return score
 
-    def review_blocs(self, shocks: list[float]) -> None:
-        """Announce an exit from blocs it no longer fits, join eligible ones it fits well."""
+    def review_blocs(self, shock: float) -> None:
+        """With probability ``bloc_move_rate`` a month, review memberships: announce an exit
+        from blocs it no longer fits, join eligible ones it fits well."""
         p = self.model.p
-        for b, bloc in enumerate(self.model.blocs_in_order):
+        if shock >= p.bloc_move_rate:
+            return
+        for bloc in self.model.blocs_in_order:
             if not bloc.active:
                 continue
             m = self.memberships.get(bloc)
             if m is not None and m["status"] == "leaving":
-                continue
-            if shocks[b] >= p.bloc_move_rate:
                 continue
             score = self.affinity(bloc)
             if m is not None and score < p.bloc_leave_threshold:
@@ -189,7 +191,7 @@ class Country(mesa.Agent):
                 bloc.join(self)
 
     # --- 4. abuses by forces -----------------------------------------------------------------
-    def suffer_abuses(self, shocks: list[float], size: float) -> None:
+    def suffer_abuses(self, shocks: np.ndarray, size: float) -> None:
         """Abuse events by national and foreign forces where control is contested.
 
         Each force (national, and each power present) commits an abuse in a month with
@@ -209,7 +211,7 @@ class Country(mesa.Agent):
         # Slot 0 is the national forces; slot 1 + j is power j (rates set in set_posture).
         self.harm_rates[0] = p.state_abuse_rate * self.forces / 1000.0
         for j, rate in self.harm_rates.items():
-            if rate > 0.0 and shocks[j] < 1.0 - math.exp(-rate * k):
+            if rate > 0.0 and shocks.item(j) < 1.0 - math.exp(-rate * k):
                 events += 1
                 deaths += round(p.abuse_deaths * math.exp(0.8 * size - 0.32))
         self.abuse_events = events

@@ -6,6 +6,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
+import numpy as np
 
 if TYPE_CHECKING:
     from sim.agents.country import Country
@@ -43,7 +44,7 @@ class InsurgentGroup(mesa.Agent):
         """Fighters in all countries."""
         return sum(e["fighters"] for e in self.presence.values())
 
-    def recruit(self, shocks: list[float]) -> None:
+    def recruit(self, shocks: np.ndarray) -> None:
         """Add recruits in each country where the group is present.
 
         recruits = rho x population (millions) x share contested x grievance
@@ -62,7 +63,8 @@ class InsurgentGroup(mesa.Agent):
                 * drive
                 * (1.0 - country.deterrence)
             )
-            e["fighters"] += expected * math.exp(sd * shocks[country.idx] - 0.5 * sd * sd)
+            noise = math.exp(sd * shocks.item(country.idx) - 0.5 * sd * sd)
+            e["fighters"] += expected * noise
 
     def plan_raids(self) -> None:
         """Project force across borders: a share r of the fighters in each country operates
@@ -83,7 +85,7 @@ class InsurgentGroup(mesa.Agent):
         for country, fighters in raids.items():
             country.raiders += fighters
 
-    def fight(self, normals: list[float], uniforms: list[float]) -> None:
+    def fight(self, normals: np.ndarray, uniforms: np.ndarray) -> None:
         """Clash with security forces and attack civilians; deaths are counted per country.
 
         expected deaths = lethality x (fighters + raiders) x (base + contest x 4c(1-c)), then
@@ -100,14 +102,15 @@ class InsurgentGroup(mesa.Agent):
             local = e["fighters"] if e is not None else 0.0
             rate = p.base_lethality + p.contest_lethality * country.contestation
             expected = self.lethality * (local + raids.get(country, 0.0)) * rate
-            deaths = _whole(expected * math.exp(sd * normals[i] - 0.5 * sd * sd), uniforms[i])
+            noise = math.exp(sd * normals.item(i) - 0.5 * sd * sd)
+            deaths = _whole(expected * noise, uniforms.item(i))
             country.fatalities += deaths
             if e is not None:
                 e["fighters"] = max(
                     0.0, local * (1.0 - p.desertion_rate) - p.combatant_share * deaths
                 )
 
-    def fight_rivals(self, normals: list[list[float]], uniforms: list[list[float]]) -> None:
+    def fight_rivals(self, normals: np.ndarray, uniforms: np.ndarray) -> None:
         """Fight rival groups where both are present (each pair once, from its first member).
 
         expected deaths = rival lethality x the smaller of the two forces; all are fighters,
@@ -129,13 +132,14 @@ class InsurgentGroup(mesa.Agent):
                 expected = p.rival_lethality * min(a, b)
                 i = country.idx
                 deaths = _whole(
-                    expected * math.exp(sd * normals[pair][i] - 0.5 * sd * sd), uniforms[pair][i]
+                    expected * math.exp(sd * normals.item(pair, i) - 0.5 * sd * sd),
+                    uniforms.item(pair, i),
                 )
                 country.fatalities += deaths
                 e["fighters"] = max(0.0, a - deaths * b / (a + b))
                 other["fighters"] = max(0.0, b - deaths * a / (a + b))
 
-    def spread(self, shocks: list[float]) -> None:
+    def spread(self, shocks: np.ndarray) -> None:
         """Move fighters across borders, toward weaker control.
 
         Between two countries where the group is present, fighters flow both ways: a share
@@ -172,7 +176,7 @@ class InsurgentGroup(mesa.Agent):
                     elif net < 0.0:
                         moves.append((other, country, -net))
         for dest, (miss, source, f) in seeds.items():
-            if shocks[dest.idx] < 1.0 - miss:
+            if shocks.item(dest.idx) < 1.0 - miss:
                 moves.append((source, dest, min(p.seed_fighters, 0.5 * f)))
         for origin, dest, fighters in moves:
             source_edge = presence[origin]

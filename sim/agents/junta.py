@@ -48,10 +48,10 @@ class Junta(mesa.Agent):
         """Whole months since the junta took power."""
         return self.model.month - self.since
 
-    def choose_partners(self, shocks: list[float]) -> None:
+    def choose_partners(self, shock: float) -> None:
         """Re-weigh partners for one month, then expel or invite past the thresholds."""
         update_preferences(self.country, sovereigntism=self.sovereigntism, is_junta=True)
-        act_on_preferences(self.country, shocks)
+        act_on_preferences(self.country, shock)
 
     def step_down(self) -> None:
         """Leave power (a counter-coup or a return to civilian rule) and leave the model."""

@@ -43,15 +43,6 @@ class ExternalPower(mesa.Agent):
         self.partnerships: dict[Country, dict[str, Any]] = {}
 
     @property
-    def junta_appeal(self) -> float:
-        """What a junta adds to this partner's utility: protection offered less conditions."""
-        p = self.model.p
-        return (
-            p.protection_weight * self.regime_protection
-            - p.conditionality_weight * self.conditionality
-        )
-
-    @property
     def troops_deployed(self) -> float:
         """Troops deployed in all partner countries."""
         return sum(e["troops"] for e in self.partnerships.values())
