@@ -16,14 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.core import replicate_seed
 from sim.model import SahelModel
 from sim.scenario import Scenario, load_scenario, with_parameters
-
-
-def replicate_seed(root: int, replicate: int) -> int:
-    """The 63-bit seed of replicate ``replicate`` under root seed ``root``."""
-    seq = np.random.SeedSequence(root, spawn_key=(replicate,))
-    return int(seq.generate_state(1, np.uint64)[0] >> np.uint64(1))
 
 
 @dataclass
