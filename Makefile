@@ -16,11 +16,13 @@ setup:
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-# The main job: US withdraws vs US stays (30 paired replicates each, same root seed).
+# The main job: US withdraws vs US stays, paired replicates (same seeds), differences B - A.
 REPS ?= 30
 results: setup
-	$(VENV)/bin/sahel run us_withdraws --reps $(REPS) --out results/us_withdraws --force
-	$(VENV)/bin/sahel run us_stays --reps $(REPS) --out results/us_stays --force
+	$(VENV)/bin/sahel compare us_stays us_withdraws --reps $(REPS) \
+		--horizon 2025-12,2026-12,2028-12 --out results/us_withdraws_vs_us_stays --force
+	$(VENV)/bin/sahel run us_withdraws --reps $(REPS) --out results/us_withdraws --force --quiet
+	$(VENV)/bin/sahel run us_stays --reps $(REPS) --out results/us_stays --force --quiet
 
 lint: setup
 	$(VENV)/bin/ruff check $(LINT_PATHS)

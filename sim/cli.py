@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -25,7 +25,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out_console = Console()
+out_console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
 ScenarioArg = Annotated[
@@ -170,6 +170,335 @@ def _print_summary(result) -> None:
     for iso, row in countries.sort_values("fatalities per year", ascending=False).iterrows():
         ct.add_row(str(iso), *(f"{v:,.0f}" if v >= 10 else f"{v:.2f}" for v in row))
     out_console.print(ct)
+
+
+class _Reporter:
+    """Progress for long commands: a bar with rate and ETA on a terminal; readable log lines
+    every 10% otherwise (CI, pipes); nothing with --quiet."""
+
+    def __init__(self, label: str, quiet: bool) -> None:
+        self.label, self.quiet = label, quiet
+        self.tty = sys.stderr.isatty() and os.environ.get("CI", "").lower() != "true"
+        self._progress: Any = None
+        self._task: Any = None
+        self._start = 0.0
+        self._logged = -1
+
+    def __enter__(self) -> _Reporter:
+        import time
+
+        self._start = time.perf_counter()
+        if not self.quiet and self.tty:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                ProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
+            from rich.text import Text
+
+            class RateColumn(ProgressColumn):
+                def render(self, task: Any) -> Text:
+                    return Text(f"{task.speed:.1f} runs/s" if task.speed else "")
+
+            self._progress = Progress(
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                RateColumn(),
+                TimeElapsedColumn(),
+                TextColumn("eta"),
+                TimeRemainingColumn(),
+                console=err_console,
+                transient=True,
+            )
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self.label, total=None)
+        return self
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if self.quiet:
+            return
+        if self._progress is not None:
+            self._progress.update(self._task, completed=done, total=total)
+            return
+        tenth = int(10 * done / total) if total else 10
+        if done > 0 and (tenth > self._logged or done == total):
+            self._logged = tenth
+            elapsed = time.perf_counter() - self._start
+            rate = done / elapsed if elapsed > 0 else 0.0
+            eta = (total - done) / rate if rate > 0 else float("nan")
+            err_console.print(
+                f"{self.label}: {done}/{total} runs ({rate:.1f} runs/s, eta {eta:.0f} s)",
+                markup=False, highlight=False,
+            )  # fmt: skip
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(None, None, None)
+
+
+def _split(values: list[str] | None) -> list[str]:
+    return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
+
+
+BackendOpt = Annotated[
+    str, typer.Option(help="Where runs execute: local (process pool), serial, or dask.")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option(min=1, help="Worker processes (local back end). Default: one per CPU.")
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Address of a running Dask scheduler, tcp://HOST:PORT (implies --backend dask)."
+    ),
+]
+
+
+@app.command()
+def compare(
+    a: Annotated[str, typer.Argument(help="Scenario A (file or bundled name), the reference.")],
+    b: Annotated[str, typer.Argument(help="Scenario B; differences are B - A.")],
+    reps: Annotated[int, typer.Option("--reps", "-r", min=2, help="Paired replicates.")] = 30,
+    seed: Annotated[int | None, typer.Option(min=0, help="Root seed (default: A's).")] = None,
+    months: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
+    horizon: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Report means from the start to these months, YYYY-MM[,YYYY-MM...]. "
+            "Default: the last month."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder. Default: results/<A>_vs_<B>.")
+    ] = None,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start afresh if the folder holds another experiment.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+) -> None:
+    """Compare two scenarios with paired seeds: means, paired difference and 95% CI.
+
+    Writes comparison.csv/.parquet (per horizon, metric and country: mean of A and B, B - A,
+    95% CI, and how much pairing narrowed the interval against unpaired runs),
+    difference_over_time.csv, difference.png, manifest.json and the runs themselves
+    (runs/a, runs/b). Re-running the same command resumes an interrupted comparison.
+    """
+    from sim.scenario import load_scenario
+    from sim.studies import compare_scenarios
+
+    spec_a, spec_b = load_scenario(a), load_scenario(b)
+    target = out if out is not None else Path("results") / f"{spec_a.name}_vs_{spec_b.name}"
+    _prepare_folder(target, force)
+    with _Reporter(f"{spec_a.name} vs {spec_b.name}", _quiet_flag(quiet)) as report:
+        result = compare_scenarios(
+            spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=_split(horizon) or None,
+            out=target, backend="dask" if scheduler else backend, workers=workers,
+            scheduler=scheduler, progress=report,
+        )  # fmt: skip
+    if not quiet:
+        _print_comparison(result)
+    err_console.print(f"wrote {target}/")
+
+
+def _quiet_flag(quiet: bool) -> bool:
+    return quiet
+
+
+def _prepare_folder(target: Path, force: bool) -> None:
+    """Refuse to mix experiments in one folder; --force starts afresh."""
+    import shutil
+
+    if target.exists() and force:
+        shutil.rmtree(target)
+
+
+def _print_comparison(result) -> None:
+    t = result.table
+    last = t[t["horizon"] == t["horizon"].iloc[-1]]
+    focus = {k.split("(")[-1].rstrip(")") for k in result.over_time if "(" in k}
+    rows = last[(last["table"] == "regional") | last["country"].isin(focus)]
+    table = Table(
+        title=f"{result.label_b} minus {result.label_a}, means from the start to "
+        f"{last['horizon'].iloc[0]} ({int(last['n'].iloc[0])} paired replicates)"
+    )
+    for col in ("metric", "country", result.label_a, result.label_b, "difference (95% CI)",
+                "pairing narrowed CI by"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("metric", "country") else "right")
+    for _, r in rows.iterrows():
+        if r["metric"].startswith(("regional_influence_", "influence_", "bloc_size_", "abuse")):
+            continue
+        table.add_row(
+            r["metric"], r["country"], _fmt(r["mean_a"]), _fmt(r["mean_b"]),
+            f"{_fmt(r['diff'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+            f"{100 * r['narrowing']:.0f}%" if r["narrowing"] == r["narrowing"] else "-",
+        )  # fmt: skip
+    out_console.print(table)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+
+
+@app.command()
+def sweep(
+    scenario: ScenarioArg,
+    param: Annotated[
+        list[str],
+        typer.Option(
+            "--param",
+            "-p",
+            help="name=lo:hi:n (grid), name=lo:hi (with --lhs) or "
+            "name=value; repeat for each parameter.",
+        ),
+    ],
+    lhs: Annotated[
+        int | None, typer.Option(min=1, help="Latin hypercube with this many points (not a grid).")
+    ] = None,
+    reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates per point.")] = 1,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (default: scenario's).")
+    ] = None,
+    months: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder. Default: results/sweep_<scenario>.")
+    ] = None,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start afresh in an existing folder.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+) -> None:
+    """Sweep model parameters over a grid or a Latin hypercube, with replicates.
+
+    Writes runs.csv (one row per run: point, replicate, seed, parameter values and summary
+    outputs), points.csv (mean per design point), the per-month tables (regional/,
+    countries/, events/ as Parquet parts), manifest.json and status.log. Re-running the same
+    command resumes.
+    """
+    from sim.scenario import load_scenario
+    from sim.studies import sweep as run_sweep
+
+    spec = load_scenario(scenario)
+    target = out if out is not None else Path("results") / f"sweep_{spec.name}"
+    _prepare_folder(target, force)
+    with _Reporter(f"sweep {spec.name}", quiet) as report:
+        result = run_sweep(
+            spec, param, lhs=lhs, reps=reps, seed=seed, months=months, out=target,
+            backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
+            progress=report,
+        )  # fmt: skip
+    err_console.print(f"wrote {target}/ ({len(result.points)} points, {len(result.summary)} runs)")
+
+
+@app.command()
+def sensitivity(
+    scenario: ScenarioArg,
+    param: Annotated[
+        list[str],
+        typer.Option("--param", "-p", help="name=lo:hi range of a parameter; repeat for each."),
+    ],
+    method: Annotated[
+        str, typer.Option(help="morris (screening) or sobol (variance-based).")
+    ] = "morris",
+    n: Annotated[int, typer.Option(min=2, help="Morris trajectories or Sobol base samples.")] = 10,
+    reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates per point.")] = 2,
+    output: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Summary outputs to analyse (default: fatalities_per_year, "
+            "mean_stability); comma-separated or repeated."
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Root seed (default: scenario's).")
+    ] = None,
+    months: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Results folder. Default: results/<method>_<scenario>.")
+    ] = None,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Start afresh in an existing folder.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+) -> None:
+    """Global sensitivity analysis with SALib: Morris elementary effects or Sobol indices.
+
+    Prints the number of runs the design needs and an estimate of the time first. Writes
+    indices.csv (with confidence intervals), noise.csv (share of each output's variance that
+    is replicate noise), one bar figure per output, runs and manifest.
+    """
+    from sim.scenario import load_scenario
+    from sim.studies import sensitivity as run_sensitivity
+    from sim.studies import sensitivity_plan
+
+    if method not in ("morris", "sobol"):
+        raise UsageError(f"--method {method!r}: expected morris or sobol")
+    spec = load_scenario(scenario)
+    plan = sensitivity_plan(spec, param, method=method, n=n, reps=reps, months=months,
+                            workers=workers)  # fmt: skip
+    err_console.print(
+        f"{method} design: {plan['points']} points x {reps} replicates = {plan['runs']} runs; "
+        f"about {plan['estimated_seconds']:.0f} s on {plan['workers']} worker(s) "
+        f"({1000 * plan['seconds_per_run']:.0f} ms per run)",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    target = out if out is not None else Path("results") / f"{method}_{spec.name}"
+    _prepare_folder(target, force)
+    outputs = _split(output) or ["fatalities_per_year", "mean_stability"]
+    with _Reporter(f"{method} {spec.name}", quiet) as report:
+        result = run_sensitivity(
+            spec, param, method=method, n=n, reps=reps, seed=seed, months=months,
+            outputs=outputs, out=target, backend="dask" if scheduler else backend,
+            workers=workers, scheduler=scheduler, progress=report,
+        )  # fmt: skip
+    if not quiet:
+        table = Table(title=f"{method} indices ({result.runs} runs)")
+        cols = [c for c in result.indices.columns]
+        for col in cols:
+            table.add_column(col)
+        for _, row in result.indices.iterrows():
+            table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
+        out_console.print(table)
+        for name, share in result.noise.items():
+            out_console.print(f"{name}: {100 * share:.0f}% of the variance is replicate noise")
+    err_console.print(f"wrote {target}/")
+
+
+@app.command()
+def status(
+    folder: Annotated[Path, typer.Argument(help="An experiment folder (compare, sweep, ...).")],
+) -> None:
+    """Show the progress of an experiment: runs done and to do, batches, timings."""
+    from sim.experiments.store import experiment_status
+
+    stores = (
+        [folder] if (folder / "manifest.json").exists() and (folder / "status.log").exists() else []
+    )
+    stores += sorted(p.parent for p in folder.glob("runs/*/status.log"))
+    if not stores:
+        raise UsageError(f"{folder} holds no experiment (no status.log found)")
+    for store in stores:
+        info = experiment_status(store)
+        out_console.print(
+            f"{store}: {info['done']}/{info['total'] or '?'} runs done, {info['batches']} batches, "
+            f"{info['seconds']:.1f} s of batch time; last update {info['last']}",
+            markup=False, highlight=False,
+        )  # fmt: skip
 
 
 @app.command()

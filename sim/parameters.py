@@ -483,7 +483,8 @@ class Parameters(BaseModel):
         0.0,
         1.0,
         "per month",
-        "Monthly chance that a government acts on a preference past a threshold (assumption).",
+        "Monthly chance that a government reviews its partnerships and acts on every "
+        "preference past a threshold (assumption).",
     )
     deploy_speed: float = _p(
         300.0,
@@ -569,7 +570,8 @@ class Parameters(BaseModel):
         0.0,
         1.0,
         "per month",
-        "Monthly chance of acting on a bloc move once past a threshold (assumption).",
+        "Monthly chance that a country reviews its bloc memberships and acts on every "
+        "affinity past a threshold (assumption).",
     )
     bloc_exit_notice_months: float = _p(
         12.0,

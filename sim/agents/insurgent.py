@@ -90,8 +90,8 @@ class InsurgentGroup(mesa.Agent):
 
         expected deaths = lethality x (fighters + raiders) x (base + contest x 4c(1-c)), then
         log-normal noise and stochastic rounding to whole persons. A share of the dead are
-        the group's fighters in that country (raiders' losses are not tracked). Desertion
-        removes a further share of fighters.
+        the group's fighters, taken from its fighters in that country where it is present
+        (raiders based elsewhere lose none). Desertion removes a further share of fighters.
         """
         p = self.model.p
         sd = p.fatality_dispersion
@@ -149,7 +149,7 @@ class InsurgentGroup(mesa.Agent):
         pi_ij = pi x (1 - c_j) x f_i / (f_i + f_half); the group opens at most one cell a
         month in j (chance 1 - prod_i (1 - pi_ij)), of ``seed_fighters`` (at most half the
         fighters of the strongest source). All moves are planned from the same state, then
-        applied together.
+        applied one after another, each capped by the fighters left at its origin.
         """
         p = self.model.p
         presence = self.presence

@@ -92,7 +92,9 @@ def make_run(
     run_id = content_hash(
         {"simulator": simulator.identity(), "params": items, "replicate": replicate, "seed": seed}
     )
-    return Run(point=point, replicate=replicate, seed=seed, params=items, run_id=run_id, label=label)
+    return Run(
+        point=point, replicate=replicate, seed=seed, params=items, run_id=run_id, label=label
+    )
 
 
 @dataclass

@@ -1,0 +1,30 @@
+"""Fixtures of the experiment-layer tests: a small sweep and its serial reference tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.experiments.core import Run
+from sim.experiments.execute import execute
+from sim.simulator import SahelSimulator
+from tests.experiments.common import read_all, sweep
+
+
+@pytest.fixture(scope="session")
+def small_sweep() -> tuple[SahelSimulator, list[Run]]:
+    """3 points x 6 replicates of 8 months (18 runs)."""
+    return sweep()
+
+
+@pytest.fixture(scope="session")
+def reference(
+    small_sweep: tuple[SahelSimulator, list[Run]], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, pd.DataFrame]:
+    """The small sweep's tables, executed serially in one batch."""
+    sim, runs = small_sweep
+    path: Path = tmp_path_factory.mktemp("reference")
+    execute(sim, runs, path, backend="serial", batch_size=len(runs))
+    return read_all(path)
