@@ -253,6 +253,9 @@ BackendOpt = Annotated[
 WorkersOpt = Annotated[
     int | None, typer.Option(min=1, help="Worker processes (local back end). Default: one per CPU.")
 ]
+SeedOpt = Annotated[int | None, typer.Option(min=0, help="Root seed (default: scenario's).")]
+MonthsOpt = Annotated[int | None, typer.Option(min=1, help="Months to simulate.")]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Start afresh in an existing folder.")]
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(
@@ -365,19 +368,15 @@ def sweep(
         int | None, typer.Option(min=1, help="Latin hypercube with this many points (not a grid).")
     ] = None,
     reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates per point.")] = 1,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Root seed (default: scenario's).")
-    ] = None,
-    months: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
+    seed: SeedOpt = None,
+    months: MonthsOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder. Default: results/sweep_<scenario>.")
     ] = None,
     backend: BackendOpt = "local",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Start afresh in an existing folder.")
-    ] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
 ) -> None:
     """Sweep model parameters over a grid or a Latin hypercube, with replicates.
@@ -421,19 +420,15 @@ def sensitivity(
             "mean_stability); comma-separated or repeated."
         ),
     ] = None,
-    seed: Annotated[
-        int | None, typer.Option(min=0, help="Root seed (default: scenario's).")
-    ] = None,
-    months: Annotated[int | None, typer.Option(min=1, help="Months to simulate.")] = None,
+    seed: SeedOpt = None,
+    months: MonthsOpt = None,
     out: Annotated[
         Path | None, typer.Option(help="Results folder. Default: results/<method>_<scenario>.")
     ] = None,
     backend: BackendOpt = "local",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Start afresh in an existing folder.")
-    ] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Global sensitivity analysis with SALib: Morris elementary effects or Sobol indices.

@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.scenario import bundled_scenarios, load_scenario, scenario_hash
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def sahel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the installed console script as a user would (no terminal, CI-style)."""
-    exe = Path(sys.executable).with_name("sahel")
-    env = {**os.environ, "CI": "true", "COLUMNS": "200"}
-    return subprocess.run(
-        [str(exe), *args], cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=300
-    )
+from tests.support import ROOT, sahel
 
 
 @pytest.mark.slow

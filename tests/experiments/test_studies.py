@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -18,17 +15,7 @@ from sim.scenario import load_scenario, validate_data
 from sim.scenario.loader import _resolve, resolve_path
 from sim.studies import compare_scenarios, sweep
 from tests.experiments.test_execute import dask_cluster  # noqa: F401  (fixture)
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def sahel(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    exe = Path(sys.executable).with_name("sahel")
-    env = {**os.environ, "CI": "true", "COLUMNS": "200"}
-    return subprocess.run(
-        [str(exe), *args], cwd=cwd or ROOT, capture_output=True, text=True, env=env, timeout=600
-    )
-
+from tests.support import sahel
 
 # --- paired statistics ----------------------------------------------------------------------------
 
