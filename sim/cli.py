@@ -302,7 +302,7 @@ def compare(
     spec_a, spec_b = load_scenario(a), load_scenario(b)
     target = out if out is not None else Path("results") / f"{spec_a.name}_vs_{spec_b.name}"
     _prepare_folder(target, force)
-    with _Reporter(f"{spec_a.name} vs {spec_b.name}", _quiet_flag(quiet)) as report:
+    with _Reporter(f"{spec_a.name} vs {spec_b.name}", quiet) as report:
         result = compare_scenarios(
             spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=_split(horizon) or None,
             out=target, backend="dask" if scheduler else backend, workers=workers,
@@ -311,10 +311,6 @@ def compare(
     if not quiet:
         _print_comparison(result)
     err_console.print(f"wrote {target}/")
-
-
-def _quiet_flag(quiet: bool) -> bool:
-    return quiet
 
 
 def _prepare_folder(target: Path, force: bool) -> None:

@@ -222,13 +222,13 @@ class ExperimentStore:
             if not overwrite:
                 raise ExperimentMismatchError(
                     f"{self.path} already holds experiment {old_id!r}, not {new_id!r}; "
-                    "choose another folder or overwrite it"
+                    "choose another folder, or overwrite it (sahel: --force)"
                 )
             self._wipe()
         elif self.tables() and not overwrite:
             raise ExperimentMismatchError(
                 f"{self.path} holds result tables but no {MANIFEST}; "
-                "choose another folder or overwrite it"
+                "choose another folder, or overwrite it (sahel: --force)"
             )
         elif overwrite:
             self._wipe()
