@@ -466,7 +466,7 @@ def sensitivity(
             table.add_row(*(f"{v:.3g}" if isinstance(v, float) else str(v) for v in row))
         out_console.print(table)
         for name, share in result.noise.items():
-            out_console.print(f"{name}: {100 * share:.0f}% of the variance is replicate noise")
+            out_console.print(f"{name}: {100 * share:.1f}% of the variance is replicate noise")
     err_console.print(f"wrote {target}/")
 
 
