@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,7 @@ from sim.scenario import load_scenario, validate_data
 from sim.scenario.loader import _resolve, resolve_path
 from sim.studies import compare_scenarios, sweep
 from tests.experiments.test_execute import dask_cluster  # noqa: F401  (fixture)
-from tests.support import sahel
+from tests.support import ROOT, sahel
 
 # --- paired statistics ----------------------------------------------------------------------------
 
@@ -180,3 +182,20 @@ def test_sweep_api_returns_dataframes(tmp_path: Path) -> None:
                    backend="serial")  # fmt: skip
     assert len(result.summary) == 4 and len(result.points) == 2
     assert "fatalities_per_year" in result.summary.columns
+
+
+def test_local_pool_works_without_a_main_module_and_keeps_the_start_method() -> None:
+    """As in a notebook (no script file to re-import): a 2-worker sweep runs, and the
+    process-wide start method is not switched the way mesa.batch_run switches it."""
+    code = (
+        "import multiprocessing as mp\n"
+        "before = mp.get_start_method(allow_none=True)\n"
+        "from sim.studies import sweep\n"
+        "r = sweep('baseline_2024', ['recruitment_rate=20:30:2'], reps=2, months=3, workers=2)\n"
+        "print(len(r.summary), before, mp.get_start_method(allow_none=True) != 'spawn')\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.split()[0] == "4" and res.stdout.split()[-1] == "True"
