@@ -69,10 +69,6 @@ def _parse_overrides(items: list[str]) -> dict[str, float]:
     return out
 
 
-def _quiet(flag: bool) -> bool:
-    return flag or os.environ.get("CI", "").lower() == "true" or not sys.stderr.isatty()
-
-
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -115,9 +111,13 @@ def run(
         raise UsageError(
             f"{target} already exists; choose another --out or pass --force to replace it"
         )
-    result = _run_with_progress(
-        spec, reps=reps, seed=seed, months=months, overrides=overrides, quiet=quiet
-    )
+    from sim.runner import run_scenario
+
+    with _Reporter(spec.name, quiet) as report:
+        result = run_scenario(
+            spec, reps=reps, seed=seed, months=months, parameters=overrides,
+            on_replicate=lambda r: report(r + 1, reps),
+        )  # fmt: skip
     from sim.plots import key_metrics
     from sim.results import write_run
 
@@ -130,24 +130,6 @@ def run(
     if not quiet:
         _print_summary(result)
     err_console.print(f"wrote {target}/ ({sum(result.seconds):.2f} s of simulation)")
-
-
-def _run_with_progress(spec, *, reps, seed, months, overrides, quiet):
-    from sim.runner import run_scenario
-
-    if _quiet(quiet) or reps == 1:
-        return run_scenario(spec, reps=reps, seed=seed, months=months, parameters=overrides)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    with Progress(
-        "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True,
-    ) as progress:  # fmt: skip
-        task = progress.add_task(f"{spec.name}", total=reps)
-        return run_scenario(
-            spec, reps=reps, seed=seed, months=months, parameters=overrides,
-            on_replicate=lambda _r: progress.advance(task),
-        )  # fmt: skip
 
 
 def _print_summary(result) -> None:

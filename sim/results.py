@@ -22,8 +22,6 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from sim.errors import UsageError
 from sim.runner import RunResult
 from sim.scenario import scenario_hash
@@ -136,14 +134,3 @@ def write_run(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
-
-
-def read_run(folder: Path) -> dict[str, Any]:
-    """Read a run folder back: the three tables and the manifest."""
-    folder = Path(folder)
-    return {
-        "regional": pd.read_parquet(folder / "regional.parquet"),
-        "countries": pd.read_parquet(folder / "countries.parquet"),
-        "events": pd.read_parquet(folder / "events.parquet"),
-        "manifest": json.loads((folder / "manifest.json").read_text()),
-    }

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.core import replicate_seed
-from sim.model import SahelModel
 from sim.scenario import Scenario, load_scenario, with_parameters
+from sim.simulator import TABLES, SahelSimulator
 
 
 @dataclass
@@ -71,33 +71,26 @@ def run_scenario(
         raise ValueError(f"reps must be at least 1, got {reps}")
     root = spec.seed if seed is None else seed
     seeds = [replicate_seed(root, r) for r in range(reps)]
-    regional, countries, events, seconds = [], [], [], []
+    simulator = SahelSimulator(spec, months=months)
+    tables: dict[str, list[pd.DataFrame]] = {name: [] for name in TABLES}
+    seconds = []
     for r, rep_seed in enumerate(seeds):
         t0 = time.perf_counter()
-        model = SahelModel(spec, rng=rep_seed, months=months).run()
-        seconds.append(time.perf_counter() - t0)
-        for frame, target in (
-            (model.regional_frame(), regional),
-            (model.country_frame(), countries),
-            (pd.DataFrame(model.event_log, columns=EVENT_COLUMNS), events),
-        ):
+        for name, frame in simulator.simulate({}, rep_seed).items():
             frame.insert(0, "seed", np.uint64(rep_seed))
             frame.insert(0, "replicate", r)
-            target.append(frame)
+            tables[name].append(frame)
+        seconds.append(time.perf_counter() - t0)
         if on_replicate is not None:
             on_replicate(r)
     return RunResult(
         scenario=spec,
-        regional=pd.concat(regional, ignore_index=True),
-        countries=pd.concat(countries, ignore_index=True),
-        events=pd.concat(events, ignore_index=True),
+        **{name: pd.concat(frames, ignore_index=True) for name, frames in tables.items()},
         seeds=seeds,
         root_seed=root,
         seconds=seconds,
     )
 
-
-EVENT_COLUMNS = ["month", "date", "kind", "country", "actor", "scheduled", "note"]
 
 run = run_scenario
 """Alias: ``sim.run("us_withdraws", reps=10)``."""

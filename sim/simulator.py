@@ -19,6 +19,9 @@ from sim.scenario import Scenario, load_scenario, scenario_hash
 TABLES = ("regional", "countries", "events")
 """Tables each run produces: per month, per month and country, and events."""
 
+EVENT_COLUMNS = ["month", "date", "kind", "country", "actor", "scheduled", "note"]
+"""Columns of the events table (see ``SahelModel.log_event``)."""
+
 
 class SahelSimulator:
     """Runs one scenario for the experiment layer (picklable: it holds only the scenario).
@@ -55,7 +58,6 @@ class SahelSimulator:
     def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, pd.DataFrame]:
         """One run: the regional, country and event tables."""
         from sim.model import SahelModel
-        from sim.runner import EVENT_COLUMNS
 
         model = SahelModel(self.scenario, rng=seed, months=self.months, parameters=dict(params))
         model.run()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -28,3 +30,21 @@ def reference(
     path: Path = tmp_path_factory.mktemp("reference")
     execute(sim, runs, path, backend="serial", batch_size=len(runs))
     return read_all(path)
+
+
+@pytest.fixture
+def local_client() -> Iterator[Any]:
+    """A Dask client on a fresh 2-worker, 1-thread LocalCluster bound to 127.0.0.1."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

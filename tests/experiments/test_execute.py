@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -148,23 +149,11 @@ def test_given_executor_is_reused(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_dask_local_cluster_matches_serial(
-    tmp_path: Path, small_sweep: Sweep, reference: dict[str, pd.DataFrame]
+    tmp_path: Path, small_sweep: Sweep, reference: dict[str, pd.DataFrame], local_client: Any
 ) -> None:
-    from distributed import Client, LocalCluster
-
     sim, runs = small_sweep
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        report = execute(sim, runs, tmp_path, backend=client, batch_size=3)
-        assert client.status == "running"  # a given client is left open
+    report = execute(sim, runs, tmp_path, backend=local_client, batch_size=3)
+    assert local_client.status == "running"  # a given client is left open
     assert report.backend == "dask" and report.workers == 2 and report.runs_done == 18
     assert_same_tables(read_all(tmp_path), reference)
 
@@ -371,31 +360,20 @@ def test_dask_scheduler_processes_match_serial(
 
 
 @pytest.mark.slow
-def test_lost_dask_worker(tmp_path: Path) -> None:
-    from distributed import Client, LocalCluster
-
+def test_lost_dask_worker(tmp_path: Path, local_client: Any) -> None:
+    client = local_client
     sim, runs = sweep(months=12, points=4, reps=10)
     killed: list[int] = []
-    with (
-        LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        pids = client.run(os.getpid)
+    pids = client.run(os.getpid)
 
-        def kill_one(done: int, total: int) -> None:
-            if done and not killed:  # batches are still in flight on both workers
-                busy = {addr: keys for addr, keys in client.processing().items() if keys}
-                addr = sorted(busy)[0]
-                os.kill(pids[addr], signal.SIGKILL)
-                killed.append(len(busy[addr]))
+    def kill_one(done: int, total: int) -> None:
+        if done and not killed:  # batches are still in flight on both workers
+            busy = {addr: keys for addr, keys in client.processing().items() if keys}
+            addr = sorted(busy)[0]
+            os.kill(pids[addr], signal.SIGKILL)
+            killed.append(len(busy[addr]))
 
-        report = execute(sim, runs, tmp_path, backend=client, batch_size=2, progress=kill_one)
+    report = execute(sim, runs, tmp_path, backend=client, batch_size=2, progress=kill_one)
     assert killed and killed[0] >= 1  # the worker died with a batch in hand
     assert report.runs_done == len(runs)  # a rerun batch reports once
     store = ExperimentStore(tmp_path)
