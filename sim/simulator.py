@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
+from sim.model import SahelModel
 from sim.parameters import parameter_bounds
 from sim.scenario import Scenario, load_scenario, scenario_hash
 
@@ -57,8 +58,6 @@ class SahelSimulator:
 
     def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, pd.DataFrame]:
         """One run: the regional, country and event tables."""
-        from sim.model import SahelModel
-
         model = SahelModel(self.scenario, rng=seed, months=self.months, parameters=dict(params))
         model.run()
         return {
