@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Set up the project's virtual environment: find Python >= 3.12, create the venv,
-# install the pinned dependencies from requirements.lock and the project itself (editable).
+# install the pinned dependencies from requirements.lock and the project itself (editable),
+# then Solara's front-end assets from the npm registry (scripts/solara_assets.py).
 #
 # Environment:
 #   PYTHON  interpreter to use (must be >= 3.12); otherwise one is searched for
 #   VENV    venv directory (default: .venv, relative to the repo root)
 #   CI      when "true": quiet output, never interactive
 #
-# Idempotent: when the venv's stamp file matches requirements.lock + pyproject.toml,
-# nothing is installed and the script returns at once.
+# Idempotent: when the venv's stamp file matches requirements.lock + pyproject.toml and
+# Solara's front-end assets are present, nothing is installed and the script returns at once.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -46,8 +47,12 @@ wanted_stamp() {
 
 venv_ok() { [[ -x "$VPY" ]] && "$VPY" -c "$CHECK" >/dev/null 2>&1; }
 
+# Solara's front-end files (scripts/solara_assets.py) must be present too: the dashboard
+# needs them to work offline, and they live in the venv, outside the stamp's inputs.
+assets_ok() { "$VPY" scripts/solara_assets.py --check --quiet >/dev/null 2>&1; }
+
 if venv_ok && [[ -x "$VENV/bin/uv" && -f "$STAMP" ]] \
-        && [[ "$(cat "$STAMP")" == "$(wanted_stamp)" ]]; then
+        && [[ "$(cat "$STAMP")" == "$(wanted_stamp)" ]] && assets_ok; then
     [[ "${CI:-}" == "true" ]] || say "$VENV is up to date"
     exit 0
 fi
@@ -155,6 +160,13 @@ UV="$VENV/bin/uv"
 [[ "${CI:-}" == "true" ]] || say "installing requirements.lock into $VENV"
 "$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" -r requirements.lock
 "$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" --no-deps -e .
+
+# Solara's browser assets from the npm registry into $VENV/share/solara/cdn (skips what is
+# present), so `sahel viz` works with no internet.
+ASSET_ARGS=()
+[[ "${CI:-}" == "true" ]] && ASSET_ARGS=(--quiet)
+"$VPY" scripts/solara_assets.py ${ASSET_ARGS[@]+"${ASSET_ARGS[@]}"} \
+    || die "could not install Solara's front-end assets (see above)"
 
 wanted_stamp > "$STAMP.tmp"
 mv -f "$STAMP.tmp" "$STAMP"
