@@ -23,10 +23,14 @@ them in place, so the graph is always current and can be exported or drawn at an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterator, Mapping
+from math import nan
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 EDGE_TYPES: tuple[str, ...] = ("border", "presence", "partnership", "membership", "rivalry")
 
@@ -91,3 +95,60 @@ class SahelNetwork:
         counts["border"] //= 2
         counts["rivalry"] //= 2
         return counts
+
+    # --- export -----------------------------------------------------------------------------
+    def to_frames(
+        self, node_values: Mapping[str, Mapping[str, Any]] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The network as two tidy tables, for drawing (:func:`sim.plots.network_map`) or export.
+
+        Args:
+            node_values: extra per-node columns, ``{node id: {column: value}}`` (for example
+                the model's country stability); nodes without a value get NaN / None.
+
+        Returns:
+            ``(nodes, edges)``. ``nodes`` has one row per actor: ``id`` (``NER``, ``USA``,
+            ``JNIM``, ``ECOWAS``), ``kind`` (``country``, ``power``, ``group`` or ``bloc``),
+            ``name`` (full name), ``lat`` and ``lon`` (capital, decimal degrees; NaN for
+            actors that are not countries), then the ``node_values`` columns. ``edges`` has
+            one row per edge: ``source``, ``target``, ``type`` (one of :data:`EDGE_TYPES`)
+            and the edge's attributes (``troops``, ``aid_musd``, ``econ_musd``, ``isr``,
+            ``base``, ``posture``, ``target_troops`` (the troop level aimed at) for
+            partnerships; ``fighters``, ``share`` for presences;
+            ``status`` for memberships; NaN / None where an attribute does not apply).
+            Symmetric types (``border``, ``rivalry``) appear once per pair.
+        """
+        import pandas as pd
+
+        extra = node_values or {}
+        rows = []
+        for node, data in self.G.nodes(data=True):
+            capital = data.get("capital")
+            lat, lon = (float(capital[0]), float(capital[1])) if capital else (nan, nan)
+            rows.append(
+                {"id": node, "kind": data.get("kind", ""), "name": data.get("name", node),
+                 "lat": lat, "lon": lon, **extra.get(node, {})}
+            )  # fmt: skip
+        nodes = pd.DataFrame(rows, columns=_columns(["id", "kind", "name", "lat", "lon"], rows))
+        edge_rows = []
+        for u, v, key, data in self.G.edges(keys=True, data=True):
+            if key in _SYMMETRIC and str(u) > str(v):
+                continue
+            attrs = {_EDGE_COLUMN.get(k, k): value for k, value in data.items()}
+            edge_rows.append({"source": u, "target": v, "type": key, **attrs})
+        edges = pd.DataFrame(edge_rows, columns=_columns(["source", "target", "type"], edge_rows))
+        return nodes, edges
+
+
+_SYMMETRIC = frozenset({"border", "rivalry"})
+_EDGE_COLUMN = {"source": "source_attr", "type": "type_attr", "target": "target_troops"}
+"""Edge attributes renamed in :meth:`SahelNetwork.to_frames` so they cannot clash with the
+key columns (a partnership's ``target`` is the troop level the power aims at)."""
+
+
+def _columns(first: list[str], rows: list[dict[str, Any]]) -> list[str]:
+    """``first``, then every other key found in ``rows`` in order of appearance."""
+    out = list(first)
+    for row in rows:
+        out.extend(k for k in row if k not in out)
+    return out
