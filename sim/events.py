@@ -141,6 +141,18 @@ def arrive(model: SahelModel, ev: s.Arrive) -> None:
     model.add_fighters(model.groups[ev.group], model.countries[ev.country], ev.fighters)
 
 
+def split(model: SahelModel, ev: s.Split) -> None:
+    """A faction breaks away: a share of the parent's fighters in the country change group."""
+    parent, country = model.groups[ev.parent], model.countries[ev.country]
+    edge = parent.presence.get(country)
+    if edge is None:
+        return
+    moving = edge["fighters"] * ev.share
+    edge["fighters"] -= moving
+    if moving > 0:
+        model.add_fighters(model.groups[ev.group], country, moving)
+
+
 def set_parameter(model: SahelModel, ev: s.SetParameter) -> None:
     """Change a model parameter from this month on."""
     model.p = model.p.model_copy(update={ev.name: ev.value})
@@ -163,6 +175,7 @@ HANDLERS: dict[str, Callable[[Any, Any], None]] = {
     "lift_sanctions": lift_sanctions,
     "abuse": abuse,
     "arrive": arrive,
+    "split": split,
     "set_parameter": set_parameter,
 }
 

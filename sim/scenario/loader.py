@@ -216,6 +216,8 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
     shown = _display(path)
     real = path.resolve()
     data, origins = _parse(path, shown)
+    if isinstance(data, dict) and data.get("parameter_file") is not None:
+        data, origins = _with_parameter_file(data, origins, path, shown, main)
     parent = data.get("extends")
     if parent is None:
         return data, origins
@@ -259,6 +261,57 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
     merged, merged_o = _merge(base, data, base_o, origins, ())
     merged["extends"] = parent
     return merged, merged_o
+
+
+def _with_parameter_file(
+    data: dict[str, Any], origins: Origins, path: Path, shown: str, main: str
+) -> tuple[dict[str, Any], Origins]:
+    """Put the ``parameters:`` of the file named by ``parameter_file`` under this file's own
+    ``parameters:`` (which take precedence); unknown names are reported by validation with
+    the parameter file's line."""
+    ref = data["parameter_file"]
+    line = origins.get(("parameter_file",), (shown, None))[1]
+    if not isinstance(ref, str):
+        raise ScenarioError(
+            main, [Problem("parameter_file", f"got {ref!r}; expected a file name", shown, line)]
+        )
+    target = path.parent / ref
+    if not target.exists():
+        raise ScenarioError(
+            main,
+            [
+                Problem(
+                    "parameter_file",
+                    f"parameter file {ref!r} not found (looked at {_display(target)}); expected"
+                    " a YAML file with a `parameters:` mapping, relative to this one",
+                    shown,
+                    line,
+                )
+            ],
+        )
+    file_shown = _display(target)
+    pdata, porigins = _parse(target, file_shown)
+    values = pdata.get("parameters") if isinstance(pdata, dict) else None
+    if not isinstance(values, dict):
+        raise ScenarioError(
+            main,
+            [
+                Problem(
+                    "parameters",
+                    "expected a `parameters:` mapping of parameter names to numbers",
+                    file_shown,
+                    porigins.get(("parameters",), (file_shown, None))[1],
+                )
+            ],
+        )
+    own = data.get("parameters")
+    merged = {**values, **(own if isinstance(own, dict) else {})}
+    out_origins = dict(origins)
+    for name in values:
+        if not (isinstance(own, dict) and name in own):
+            if ("parameters", name) in porigins:
+                out_origins[("parameters", name)] = porigins[("parameters", name)]
+    return {**data, "parameters": merged}, out_origins
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -535,6 +588,7 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
             ("country", "country", countries),
             ("power", "power", powers),
             ("group", "insurgent group", groups),
+            ("parent", "insurgent group", groups),
             ("bloc", "bloc", blocs),
         ):
             if ev.get(field) is not None:
@@ -601,7 +655,7 @@ def validate_data(
 
 def scenario_hash(scn: Scenario) -> str:
     """SHA-256 of the resolved scenario's canonical JSON (identity of what is simulated)."""
-    payload = scn.model_dump(mode="json", exclude={"extends", "description"})
+    payload = scn.model_dump(mode="json", exclude={"extends", "description", "parameter_file"})
     blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
 

@@ -361,6 +361,18 @@ class Arrive(_Event):
     fighters: PositiveFloat
 
 
+class Split(_Event):
+    """A faction breaks away from a group in one country and becomes (or joins) another group,
+    taking a share of its fighters there (ISWAP from Boko Haram in 2016; IS Sahel from
+    al-Mourabitoun in 2015)."""
+
+    do: Literal["split"]
+    group: str = Field(description="The group the faction becomes or joins.")
+    parent: str = Field(description="The group it breaks away from.")
+    country: ISO3
+    share: Share = Field(description="Share of the parent's fighters in the country who leave.")
+
+
 class SetParameter(_Event):
     """A model parameter changes from this month on."""
 
@@ -386,6 +398,7 @@ Event = Annotated[
     | LiftSanctions
     | Abuse
     | Arrive
+    | Split
     | SetParameter,
     Field(discriminator="do"),
 ]
@@ -394,7 +407,7 @@ Event = Annotated[
 EVENT_KINDS: tuple[str, ...] = (
     "withdraw", "deploy", "stay", "suspend", "resume", "expel", "coup", "civilian_rule",
     "form_bloc", "dissolve_bloc", "join_bloc", "leave_bloc", "sanction", "lift_sanctions",
-    "abuse", "arrive", "set_parameter",
+    "abuse", "arrive", "split", "set_parameter",
 )  # fmt: skip
 
 
@@ -409,6 +422,14 @@ class Scenario(_Strict):
     start: Month = Field(description="First simulated month.")
     months: Annotated[int, Field(ge=1, le=2400)] = Field(description="Number of monthly steps.")
     seed: Annotated[int, Field(ge=0)] = Field(0, description="Default random seed.")
+    parameter_file: str | None = Field(
+        None,
+        description=(
+            "A YAML file (relative to this one) whose `parameters:` mapping sets parameter"
+            " values, e.g. the calibrated ones written by `sahel calibrate`; values under this"
+            " scenario's own `parameters:` take precedence."
+        ),
+    )
     parameters: Parameters = Field(default_factory=Parameters)
     countries: dict[ISO3, CountrySpec]
     powers: dict[str, PowerSpec] = Field(default_factory=dict)

@@ -1,0 +1,359 @@
+"""Calibration and back-test of the model against observed conflict deaths (UCDP).
+
+The historical scenario (``scenarios/historical_2012.yaml``, January 2012 to December 2024,
+real timeline, scheduled coups) is run for the calibration years 2012-2019 only, and a small
+set of free parameters (:data:`FREE_PARAMETERS`) is fitted so that the model's yearly deaths
+per country match UCDP's. The loss (:func:`log_deaths_loss`) is the mean squared difference
+of log(1 + deaths per year) over the 80 country-years, with the model's value the mean of
+log(1 + deaths) over replicates: it weighs a country with 20 deaths a year against one with
+2,000 by ratios, not by absolute numbers, and penalises a model that is right on average but
+wildly noisy. Years from 2020 on are never looked at during calibration; the back-test
+(:func:`backtest`) then runs the calibrated model to 2024 and reports them as out of sample.
+
+The fitted values go into a parameter file (``scenarios/parameters/calibrated.yaml``) that the
+bundled scenarios name in their ``parameter_file`` field.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiments.calibrate import CalibrationResult, FreeParameter, calibrate
+from sim.experiments.core import replicate_seed
+from sim.observed import UCDP_CITATION, UCDP_FILE, load_ucdp
+from sim.scenario import SCENARIO_DIR, Scenario, load_scenario
+from sim.simulator import SahelSimulator
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+HISTORICAL = "historical_2012"
+"""The bundled scenario the model is calibrated and back-tested on."""
+
+CALIBRATION_YEARS: tuple[int, ...] = tuple(range(2012, 2020))
+"""Years fitted (UCDP 2012-2019); later years are out of sample."""
+
+PARAMETER_FILE = SCENARIO_DIR / "parameters" / "calibrated.yaml"
+"""The parameter file the bundled scenarios use (``parameter_file:``)."""
+
+FREE_PARAMETERS: tuple[FreeParameter, ...] = (
+    FreeParameter("recruitment_rate", 2.0, 200.0, log=True),
+    FreeParameter("base_lethality", 0.0005, 0.05, log=True),
+    FreeParameter("contest_lethality", 0.003, 0.3, log=True),
+    FreeParameter("deterrence_scale", 0.05, 3.0, log=True),
+    FreeParameter("fighter_weight", 0.3, 5.0, log=True),
+)
+"""The free parameters and their search ranges (log scale: each spans one to two orders of
+magnitude around its prior value). Why these five: recruitment sets how fast groups grow,
+the two lethalities how many die per fighter where control is firm and where it is
+contested, deterrence how strongly security forces suppress recruitment, and the fighter
+weight how fast insurgents take territory. Everything else keeps its documented value."""
+
+BAND = (0.05, 0.95)
+"""Quantiles of the 90% band over replicates."""
+
+
+class YearlyDeathsSimulator(SahelSimulator):
+    """The Sahel simulator summarised as deaths per country and year (``deaths_<ISO3>_<year>``)."""
+
+    def identity(self) -> dict[str, Any]:
+        """As the Sahel simulator's, plus the kind of summary."""
+        return {**super().identity(), "summary": "yearly_deaths"}
+
+    def summarise(self, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+        """Deaths per year in each country (only whole calendar years simulated)."""
+        cty = tables["countries"]
+        years = cty["date"].dt.year
+        months = cty.groupby(years)["month"].nunique()
+        whole = set(months[months == 12].index)
+        sums = cty[years.isin(whole)].groupby([cty["country"], years], observed=True)
+        return {
+            f"deaths_{iso}_{year}": float(v) for (iso, year), v in sums["fatalities"].sum().items()
+        }
+
+
+def observed_table(years: Sequence[int] = CALIBRATION_YEARS) -> pd.DataFrame:
+    """UCDP deaths per country and year for ``years``: columns country, year, deaths."""
+    obs = load_ucdp()
+    return obs[obs["year"].isin(years)][["country", "year", "deaths"]].reset_index(drop=True)
+
+
+def log_deaths_loss(observed: pd.DataFrame) -> Callable[[pd.DataFrame], float]:
+    """The loss against ``observed`` (country, year, deaths): mean over country-years of
+    (mean over replicates of log1p(model deaths) - log1p(observed deaths))^2."""
+    columns = [
+        f"deaths_{c}_{y}" for c, y in zip(observed["country"], observed["year"], strict=True)
+    ]
+    target = np.log1p(observed["deaths"].to_numpy(dtype=float))
+
+    def loss(summary: pd.DataFrame) -> float:
+        model = np.log1p(summary.reindex(columns=columns).to_numpy(dtype=float)).mean(axis=0)
+        return float(np.mean((model - target) ** 2))
+
+    return loss
+
+
+def yearly_deaths(countries: pd.DataFrame) -> pd.DataFrame:
+    """Deaths per replicate, country and calendar year from a countries table."""
+    frame = countries.assign(year=countries["date"].dt.year)
+    out = frame.groupby(["replicate", "country", "year"], observed=True)["fatalities"].sum()
+    return out.rename("deaths").reset_index()
+
+
+def band_table(deaths: pd.DataFrame) -> pd.DataFrame:
+    """Median and 90% band over replicates: columns country, year, median, low, high."""
+    grouped = deaths.groupby(["country", "year"], observed=True)["deaths"]
+    out = pd.DataFrame(
+        {
+            "median": grouped.median(),
+            "low": grouped.quantile(BAND[0]),
+            "high": grouped.quantile(BAND[1]),
+        }
+    ).reset_index()
+    out["country"] = out["country"].astype(str)
+    return out.sort_values(["country", "year"], ignore_index=True)
+
+
+@dataclass
+class Calibration:
+    """The result of :func:`calibrate_historical`: the search, the fit and where it went."""
+
+    result: CalibrationResult
+    fit: pd.DataFrame
+    folder: Path
+    parameter_file: Path | None
+
+
+def calibrate_historical(
+    out: Path | str,
+    *,
+    scenario: Scenario | str = HISTORICAL,
+    reps: int = 10,
+    lhs_points: int = 120,
+    local_evals: int = 150,
+    fit_reps: int = 40,
+    seed: int | None = None,
+    parameter_file: Path | str | None = PARAMETER_FILE,
+    backend: Any = "local",
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> Calibration:
+    """Fit :data:`FREE_PARAMETERS` of the historical scenario to UCDP deaths 2012-2019.
+
+    Writes into ``out``: the runs (an experiment store, so a re-run resumes), ``history.csv``
+    (every point tried and its loss), ``fit.csv`` (per country and year: observed deaths, the
+    fitted model's median and 90% band over ``fit_reps`` replicates), ``fit.png``,
+    ``calibrated.yaml`` (the fitted values) and ``manifest.json`` (method, loss before and
+    after, runs, timings). Also writes the fitted values to ``parameter_file`` unless None.
+    """
+    folder = Path(out)
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    months = (CALIBRATION_YEARS[-1] - int(spec.start[:4]) + 1) * 12 - (int(spec.start[5:]) - 1)
+    sim = YearlyDeathsSimulator(spec, months=months)
+    observed = observed_table()
+    root = spec.seed if seed is None else seed
+    from sim.experiments.store import ExperimentStore
+
+    store = ExperimentStore(folder / "runs")
+    store.create({"kind": "calibration", "simulator": sim.identity(), "root_seed": root,
+                  "reps": reps, "lhs_points": lhs_points, "local_evals": local_evals,
+                  "free": [f.__dict__ for f in FREE_PARAMETERS]})  # fmt: skip
+    start = {f.name: float(getattr(spec.parameters, f.name)) for f in FREE_PARAMETERS}
+    result = calibrate(
+        sim, FREE_PARAMETERS, log_deaths_loss(observed), store, reps=reps, root_seed=root,
+        lhs_points=lhs_points, local_evals=local_evals, start=start, backend=backend,
+        workers=workers, scheduler=scheduler, progress=progress,
+    )  # fmt: skip
+    fit = fit_table(spec, result.best, months=months, reps=fit_reps, seed=root)
+    folder.mkdir(parents=True, exist_ok=True)
+    result.history.to_csv(folder / "history.csv", index=False)
+    fit.to_csv(folder / "fit.csv", index=False)
+    fig = fit_figure(fit, title="Calibration fit: model (median, 90% band) vs UCDP, 2012-2019")
+    fig.savefig(folder / "fit.png", dpi=120)
+    manifest = _manifest(spec, result, observed, fit_reps=fit_reps, months=months)
+    write_parameter_file(folder / "calibrated.yaml", result.best, manifest)
+    written = None
+    if parameter_file is not None:
+        written = write_parameter_file(Path(parameter_file), result.best, manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return Calibration(result=result, fit=fit, folder=folder, parameter_file=written)
+
+
+def fit_table(
+    spec: Scenario, params: dict[str, float], *, months: int, reps: int, seed: int
+) -> pd.DataFrame:
+    """Observed deaths next to the model's median and 90% band with ``params``, per country
+    and calibration year."""
+    sim = YearlyDeathsSimulator(spec, months=months)
+    rows = []
+    for r in range(reps):
+        tables = sim.simulate(params, replicate_seed(seed, r))
+        rows.append(yearly_deaths(tables["countries"].assign(replicate=r)))
+    bands = band_table(pd.concat(rows, ignore_index=True))
+    obs = observed_table()
+    return obs.merge(bands, on=["country", "year"], how="left").rename(
+        columns={"deaths": "observed"}
+    )
+
+
+def write_parameter_file(path: Path, values: dict[str, float], manifest: dict[str, Any]) -> Path:
+    """Write a parameter file (YAML: a comment header, ``calibration:`` and ``parameters:``),
+    atomically."""
+    import yaml
+
+    from sim.experiments.store import atomic_write_bytes
+
+    header = (
+        "# Calibrated parameter values, written by `sahel calibrate`; do not edit by hand.\n"
+        "# Fitted to UCDP deaths per country and year, 2012-2019 (data/ucdp_sahel_2012_2019.csv)\n"
+        "# on scenarios/historical_2012.yaml; see docs/ODD.md, section Calibration.\n"
+    )
+    info = {
+        k: manifest[k]
+        for k in ("method", "loss", "loss_before", "runs", "seconds", "created", "observed")
+    }
+    body = yaml.safe_dump(
+        {"calibration": info, "parameters": {k: float(f"{v:.6g}") for k, v in values.items()}},
+        sort_keys=False,
+        width=100,
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, (header + body).encode())
+    return path
+
+
+def _manifest(
+    spec: Scenario, result: CalibrationResult, observed: pd.DataFrame, *, fit_reps: int, months: int
+) -> dict[str, Any]:
+    from sim.results import git_commit, package_versions
+    from sim.scenario import scenario_hash
+
+    return {
+        "kind": "calibration",
+        "scenario": spec.name,
+        "scenario_hash": scenario_hash(spec),
+        "months": months,
+        "years": [CALIBRATION_YEARS[0], CALIBRATION_YEARS[-1]],
+        "observed": f"{UCDP_FILE.name}: deaths_best, {len(observed)} country-years",
+        "observed_citation": UCDP_CITATION,
+        "loss_definition": "mean over country-years of (mean over replicates of log1p(model"
+        " deaths per year) - log1p(UCDP deaths per year))^2",
+        "method": result.method,
+        "settings": result.settings,
+        "loss_before": round(result.start_loss, 6) if result.start_loss is not None else None,
+        "loss": round(result.loss, 6),
+        "best": result.best,
+        "runs": result.runs,
+        "runs_executed": result.runs_executed,
+        "points": len(result.history),
+        "fit_reps": fit_reps,
+        "seconds": round(result.seconds, 1),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": platform.node(),
+        "command": ["sahel", *sys.argv[1:]] if sys.argv and "sahel" in sys.argv[0] else sys.argv,
+        "versions": package_versions(),
+        "git": git_commit(),
+    }
+
+
+# --- back-test ----------------------------------------------------------------------------------
+
+
+def backtest(
+    *, scenario: Scenario | str = HISTORICAL, reps: int = 40, seed: int | None = None,
+    backend: Any = "local", workers: int | None = None, scheduler: str | None = None,
+    out: Path | str | None = None,
+) -> pd.DataFrame:  # fmt: skip
+    """Run the (calibrated) historical scenario with ``reps`` replicates and return yearly
+    deaths per country, 2012-2024: columns country, year, median, low, high (90% band).
+
+    Runs go through the experiment layer into ``out/runs`` (resumable) when ``out`` is given.
+    """
+    import tempfile
+
+    from sim.experiments.core import make_run
+    from sim.experiments.execute import execute
+    from sim.experiments.store import ExperimentStore
+
+    spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    sim = YearlyDeathsSimulator(spec)
+    root = spec.seed if seed is None else seed
+    runs = [
+        make_run(sim, point=0, replicate=r, root_seed=root, label=spec.name) for r in range(reps)
+    ]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ExperimentStore(Path(out) / "runs" if out is not None else Path(tmp) / "runs")
+        execute(sim, runs, store, backend=backend, workers=workers, scheduler=scheduler)
+        summary = store.read("summary")
+    summary = summary[summary["run_id"].isin({r.run_id for r in runs})]
+    long = summary.melt(
+        id_vars=["run_id"], value_vars=[c for c in summary if c.startswith("deaths_")]
+    )
+    parts = long["variable"].str.extract(r"deaths_(?P<country>[A-Z]{3})_(?P<year>\d{4})")
+    deaths = pd.DataFrame(
+        {"replicate": long["run_id"], "country": parts["country"],
+         "year": parts["year"].astype(int), "deaths": long["value"]}
+    )  # fmt: skip
+    return band_table(deaths)
+
+
+def fit_figure(
+    table: pd.DataFrame, *, title: str = "", observed: pd.DataFrame | None = None,
+    last_fitted_year: int = CALIBRATION_YEARS[-1],
+) -> Figure:  # fmt: skip
+    """Small multiples, one panel per country: the model's median and 90% band of deaths per
+    year against UCDP's observed deaths (dots); years after ``last_fitted_year`` shaded as out
+    of sample. ``table`` has country, year, median, low, high (and ``observed`` if
+    ``observed`` is not given)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    from sim.observed import ISO3_BY_UCDP_NAME
+    from sim.plots import OKABE_ITO
+
+    names = {iso: name for name, iso in ISO3_BY_UCDP_NAME.items()}
+    obs = observed if observed is not None else table[["country", "year", "observed"]]
+    totals = table.groupby("country")["median"].sum().sort_values(ascending=False)
+    countries = totals.index.tolist()
+    ncols = 5
+    nrows = math.ceil(len(countries) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False,
+                             constrained_layout=True)  # fmt: skip
+    for ax, iso in zip(axes.flat, countries, strict=False):
+        sub = table[table["country"] == iso].sort_values("year")
+        ax.fill_between(sub["year"], sub["low"], sub["high"], color=OKABE_ITO[0], alpha=0.25,
+                        lw=0, label="model 90% band")  # fmt: skip
+        ax.plot(sub["year"], sub["median"], color=OKABE_ITO[0], lw=1.8, label="model median")
+        o = obs[obs["country"] == iso].sort_values("year")
+        ax.plot(o["year"], o["observed"] if "observed" in o else o["deaths"], "o",
+                color=OKABE_ITO[1], ms=4, label="UCDP observed")  # fmt: skip
+        if sub["year"].max() > last_fitted_year:
+            ax.axvspan(last_fitted_year + 0.5, sub["year"].max() + 0.5, color="0.9", zorder=0,
+                       label="out of sample")  # fmt: skip
+        ax.set_title(names.get(iso, iso), fontsize=10)
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.set_xlabel("year")
+        ax.set_ylabel("deaths per year")
+    for ax in list(axes.flat)[len(countries) :]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
