@@ -118,6 +118,7 @@ class SahelModel(mesa.Model):
         self.groups_in_order: list[InsurgentGroup] = []
         for gid, gspec in spec.groups.items():
             group = InsurgentGroup(self, gid, gspec)
+            group.set_reach(self.countries_in_order)
             self.groups[gid] = group
             self.groups_in_order.append(group)
             self.network.add_actor(

@@ -36,8 +36,20 @@ class InsurgentGroup(mesa.Agent):
         self.affiliation = str(spec.affiliation)
         self.lethality = spec.lethality
         self.rivals: list[InsurgentGroup] = []
+        self.theatre: frozenset[str] | None = (
+            frozenset(spec.theatre) if spec.theatre is not None else None
+        )
+        self.reach: dict[Country, list[Country]] = {}  # neighbours in its theatre, by country
         self.presence: dict[Country, dict[str, Any]] = {}
         self.raids: dict[Country, float] = {}  # fighters operating across a border, by target
+
+    def set_reach(self, countries: list[Country]) -> None:
+        """Where the group can raid or spread from each country: the neighbours in its
+        theatre (all neighbours if it has none)."""
+        theatre = self.theatre
+        self.reach = {
+            c: [n for n in c.neighbours if theatre is None or n.iso3 in theatre] for c in countries
+        }
 
     @property
     def fighters(self) -> float:
@@ -68,7 +80,8 @@ class InsurgentGroup(mesa.Agent):
 
     def plan_raids(self) -> None:
         """Project force across borders: a share r of the fighters in each country operates
-        in its neighbours (raids, attacks from sanctuaries), split evenly among them.
+        in its neighbours within its theatre (raids, attacks from sanctuaries), split evenly
+        among them.
 
         Raiders add to the insurgent pressure on the target (its balance of forces,
         deterrence and fighting) without moving there; this is how a stronger insurgency
@@ -77,9 +90,10 @@ class InsurgentGroup(mesa.Agent):
         share = self.model.p.raid_share
         raids: dict[Country, float] = {}
         for country, e in self.presence.items():
-            if country.neighbours and share > 0.0:
-                each = share * e["fighters"] / len(country.neighbours)
-                for other in country.neighbours:
+            reach = self.reach[country]
+            if reach and share > 0.0:
+                each = share * e["fighters"] / len(reach)
+                for other in reach:
                     raids[other] = raids.get(other, 0.0) + each
         self.raids = raids
         for country, fighters in raids.items():
@@ -140,10 +154,10 @@ class InsurgentGroup(mesa.Agent):
                 other["fighters"] = max(0.0, b - deaths * a / (a + b))
 
     def spread(self, shocks: np.ndarray) -> None:
-        """Move fighters across borders, toward weaker control.
+        """Move fighters across borders within the group's theatre, toward weaker control.
 
         Between two countries where the group is present, fighters flow both ways: a share
-        sigma x (1 - c_j) / degree_i of those in i moves to j each month, and likewise back;
+        sigma x (1 - c_j) / degree_i (neighbours in the theatre) of those in i moves to j each month, and likewise back;
         only the net flow is moved, so fighters drift toward weaker control. Into a neighbour
         j where it is absent, each source i tries to open a cell with probability
         pi_ij = pi x (1 - c_j) x f_i / (f_i + f_half); the group opens at most one cell a
@@ -158,18 +172,19 @@ class InsurgentGroup(mesa.Agent):
         seeds: dict[Country, tuple[float, Country, float]] = {}  # j -> (miss chance, source, f)
         for country, e in presence.items():
             f = e["fighters"]
-            if f < minimum or not country.neighbours:
+            reach = self.reach[country]
+            if f < minimum or not reach:
                 continue
-            out_share = p.spread_flow_rate / len(country.neighbours)
+            out_share = p.spread_flow_rate / len(reach)
             pull = p.seed_rate * f / (f + p.seed_source_half)
-            for other in country.neighbours:
+            for other in reach:
                 there = presence.get(other)
                 if there is None:
                     miss, source, best = seeds.get(other, (1.0, country, 0.0))
                     miss *= 1.0 - pull * (1.0 - other.control)
                     seeds[other] = (miss, country, f) if f > best else (miss, source, best)
                 elif country.idx < other.idx:
-                    back = there["fighters"] * p.spread_flow_rate / len(other.neighbours)
+                    back = there["fighters"] * p.spread_flow_rate / len(self.reach[other])
                     net = f * out_share * (1.0 - other.control) - back * (1.0 - country.control)
                     if net > 0.0:
                         moves.append((country, other, net))

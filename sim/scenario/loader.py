@@ -551,6 +551,8 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     for name, group in _dict(data.get("groups")).items():
         for iso in _dict(_dict(group).get("fighters")):
             need("country", iso, countries, ("groups", name, "fighters", iso))
+        for j, iso in enumerate(_list(_dict(group).get("theatre"))):
+            need("country", iso, countries, ("groups", name, "theatre", j))
     for name, bloc in _dict(data.get("blocs")).items():
         bloc = _dict(bloc)
         for field in ("members", "suspended", "eligible"):

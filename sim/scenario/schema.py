@@ -188,6 +188,13 @@ class GroupSpec(_Strict):
     fighters: dict[ISO3, NonNegativeFloat] = Field(
         default_factory=dict, description="Fighters per country."
     )
+    theatre: list[ISO3] | None = Field(
+        None,
+        description=(
+            "Countries the group operates in: it raids and spreads only into these (e.g."
+            " Boko Haram and ISWAP around Lake Chad). Default: anywhere."
+        ),
+    )
 
 
 class BlocSpec(_Strict):
