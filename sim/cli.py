@@ -545,6 +545,87 @@ def parameters() -> None:
     out_console.print(table)
 
 
+ResultsArg = Annotated[
+    Path, typer.Argument(help="A results folder written by `sahel run` or `sahel compare`.")
+]
+FormatOpt = Annotated[
+    list[str] | None,
+    typer.Option("--format", "-f", help="png, pdf or svg; comma-separated or repeated (png)."),
+]
+
+
+@app.command()
+def plot(
+    results: ResultsArg,
+    metric: Annotated[
+        list[str] | None,
+        typer.Option("--metric", "-m", help="Metrics to plot (regional or country); repeatable."),
+    ] = None,
+    country: Annotated[
+        list[str] | None,
+        typer.Option("--country", "-c", help="ISO3 codes for country metrics and influence."),
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+    ] = None,
+    fmt: FormatOpt = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the figures. Default: RESULTS/figures.")
+    ] = None,
+    figure: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Which figures: time_series, difference, influence, network, events. Default: all."
+        ),
+    ] = None,
+    replicate: Annotated[int, typer.Option(min=0, help="Replicate whose network is drawn.")] = 0,
+) -> None:
+    """Draw the figures of a results folder and print their paths.
+
+    Time series (mean and 95% CI over replicates) of the chosen metrics, paired differences
+    B - A (comparison folders), influence shares per country, the network at --month
+    (rebuilt by replaying the replicate from the manifest) and the event timeline.
+    """
+    import warnings
+
+    from sim.report import FIGURES, ReplayWarning, write_figures
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ReplayWarning)
+        paths = write_figures(
+            results, metrics=_split(metric) or None, countries=_split(country) or None,
+            month=month, formats=_split(fmt) or ["png"], out=out,
+            figures=_split(figure) or list(FIGURES), replicate=replicate,
+        )  # fmt: skip
+    for w in caught:
+        err_console.print(f"warning: {w.message}", markup=False, highlight=False)
+    for path in paths:
+        out_console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def report(
+    results: ResultsArg,
+    fmt: FormatOpt = None,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", "-m", help="Metrics for the time series.")
+    ] = None,
+    month: Annotated[
+        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+    ] = None,
+) -> None:
+    """Write all figures into RESULTS/figures/ and a short RESULTS/report.md.
+
+    The report gives the scenario(s), replicates, seeds and provenance, the summary tables
+    (and for a comparison the paired differences with 95% CIs) and links every figure.
+    """
+    from sim.report import write_report
+
+    path = write_report(results, formats=_split(fmt) or ["png"], metrics=_split(metric) or None,
+                        month=month)  # fmt: skip
+    out_console.print(str(path), markup=False, highlight=False, soft_wrap=True)
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
     try:
