@@ -2,6 +2,18 @@
 
 The table sits between the markers ``<!-- parameters:start -->`` and
 ``<!-- parameters:end -->``; everything between them is replaced, the rest of the file is kept.
+Each row gives a parameter's value, unit, range, source and justification:
+
+- value: the default in ``sim/parameters.py``; for a calibrated parameter, the fitted value
+  (with the default in brackets);
+- source: ``calibrated`` when a parameter file named by a bundled scenario
+  (``parameter_file:``, written by ``sahel calibrate``) sets the parameter; otherwise the entry
+  of :data:`SOURCES`: a short reference for a value anchored to a documented fact or study,
+  ``assumption``, ``design choice`` or ``switch``.
+
+A summary line under the table counts the parameters of each kind. Every parameter must have
+an entry in :data:`SOURCES` (and every entry must be a parameter), so a new parameter cannot
+reach the documentation without its source.
 
 Usage::
 
@@ -13,14 +25,153 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from sim.parameters import parameter_table
+from sim.scenario import SCENARIO_DIR
 
 ODD = Path(__file__).resolve().parent / "ODD.md"
+ROOT = ODD.parents[1]
 START = "<!-- parameters:start -->"
 END = "<!-- parameters:end -->"
+
+ASSUMPTION = "assumption"
+DESIGN = "design choice"
+SWITCH = "switch"
+CALIBRATED = "calibrated"
+
+SOURCES: dict[str, str] = {
+    # Security, deterrence
+    "fighter_weight": "assumption, set to match Burkina Faso's ~60% control in 2024",
+    "ci_commitment": "Benin, Operation Mirador (~3,000 of ~12,000 troops)",
+    "deterrence_scale": ASSUMPTION,
+    "isr_troop_equivalent": ASSUMPTION,
+    "aid_troop_equivalent": ASSUMPTION,
+    "suspended_effect": "US overflights in Niger after the 2023 coup",
+    "bloc_defence_share": ASSUMPTION,
+    # Recruitment and grievance
+    "recruitment_rate": "assumption, hand-tuned to JNIM growth in Burkina Faso",
+    "abuse_recruitment_gain": "UNDP (2017), motivation only (not estimated)",
+    "desertion_rate": ASSUMPTION,
+    "combatant_share": ASSUMPTION,
+    # Violence
+    "base_lethality": ASSUMPTION,
+    "contest_lethality": "rough match to UCDP 2019 deaths per fighter",
+    "rival_lethality": ASSUMPTION,
+    "recruitment_dispersion": ASSUMPTION,
+    "fatality_dispersion": ASSUMPTION,
+    "state_abuse_rate": ASSUMPTION,
+    "abuse_deaths": ASSUMPTION,
+    "abuse_memory_jump": ASSUMPTION,
+    "abuse_memory_decay": ASSUMPTION,
+    # Control
+    "control_rate": ASSUMPTION,
+    "engagement_half_fighters": ASSUMPTION,
+    "min_presence_fighters": ASSUMPTION,
+    # Spread along borders
+    "raid_share": ASSUMPTION,
+    "spread_flow_rate": ASSUMPTION,
+    "seed_rate": ASSUMPTION,
+    "seed_fighters": ASSUMPTION,
+    "seed_source_half": ASSUMPTION,
+    # Legitimacy and hardship
+    "legitimacy_reversion": ASSUMPTION,
+    "violence_legitimacy_loss": ASSUMPTION,
+    "abuse_legitimacy_loss": ASSUMPTION,
+    "hardship_reversion": ASSUMPTION,
+    "sanction_hardship": ASSUMPTION,
+    "violence_hardship": ASSUMPTION,
+    "violence_reference": ASSUMPTION,
+    # Coups
+    "coup_base_hazard": "Powell and Thyne (2011) base rate",
+    "coup_hazard_scale": SWITCH,
+    "coup_legitimacy_weight": "assumption, after Powell (2012)",
+    "coup_control_weight": ASSUMPTION,
+    "coup_violence_weight": ASSUMPTION,
+    "coup_contagion_weight": "assumption; weak evidence (Miller, Joseph and Ohl 2018)",
+    "coup_contagion_months": ASSUMPTION,
+    "coup_trap_weight": "Londregan and Poole (1990), motivation only (not estimated)",
+    "coup_trap_months": ASSUMPTION,
+    "coup_protection_weight": ASSUMPTION,
+    "coup_hazard_max": ASSUMPTION,
+    "junta_sovereigntism": ASSUMPTION,
+    "coup_capacity_loss": ASSUMPTION,
+    # Alignment
+    "alignment_rate": "Niger: ~8 months from coup to revoking the US agreement",
+    "alignment_temperature": ASSUMPTION,
+    "security_weight": ASSUMPTION,
+    "protection_weight": ASSUMPTION,
+    "conditionality_weight": ASSUMPTION,
+    "sovereignty_weight": ASSUMPTION,
+    "expel_threshold": ASSUMPTION,
+    "invite_threshold": ASSUMPTION,
+    "decision_rate": ASSUMPTION,
+    "deploy_speed": ASSUMPTION,
+    "withdraw_speed": "US withdrawal from Niger, 2024",
+    # Influence
+    "influence_rate": ASSUMPTION,
+    "autonomy_weight": ASSUMPTION,
+    "econ_troop_equivalent": ASSUMPTION,
+    # Blocs
+    "bloc_regime_weight": DESIGN,
+    "bloc_alignment_weight": DESIGN,
+    "bloc_sanction_weight": DESIGN,
+    "bloc_leave_threshold": ASSUMPTION,
+    "bloc_join_threshold": ASSUMPTION,
+    "bloc_move_rate": ASSUMPTION,
+    "bloc_exit_notice_months": "ECOWAS Revised Treaty, art. 91 (one year)",
+    "sanction_months": "ECOWAS sanctions on Niger, Jul 2023 - Feb 2024",
+    # Metrics
+    "stability_control_weight": DESIGN,
+    "stability_legitimacy_weight": DESIGN,
+    "stability_peace_weight": DESIGN,
+}
+"""Where each parameter's default comes from (see the module docstring for the vocabulary).
+
+An entry that starts with ``assumption`` is an assumption, even when a fact motivated it."""
+
+
+def kind(source: str) -> str:
+    """The kind of a source entry: calibrated, assumption, design choice, switch or anchored."""
+    if source.startswith(CALIBRATED):
+        return CALIBRATED
+    if source.startswith(ASSUMPTION):
+        return ASSUMPTION
+    if source in (DESIGN, SWITCH):
+        return source
+    return "anchored"
+
+
+def calibrated_values(scenario_dir: Path = SCENARIO_DIR) -> dict[str, tuple[float, str]]:
+    """Parameters set by the parameter files that bundled scenarios name.
+
+    Returns ``{name: (value, file)}`` with ``file`` relative to the repository root. Raises
+    ``SystemExit`` if a named file is missing or two files give one parameter different values.
+    """
+    found: dict[str, tuple[float, str]] = {}
+    for scenario in sorted(scenario_dir.glob("*.yaml")):
+        data = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+        ref = data.get("parameter_file") if isinstance(data, dict) else None
+        if not ref:
+            continue
+        target = (scenario.parent / str(ref)).resolve()
+        if not target.exists():
+            raise SystemExit(f"{scenario.name}: parameter_file {ref!r} not found")
+        shown = target.relative_to(ROOT).as_posix() if target.is_relative_to(ROOT) else str(target)
+        content = yaml.safe_load(target.read_text(encoding="utf-8"))
+        values = content.get("parameters") if isinstance(content, dict) else None
+        for name, value in (values or {}).items():
+            previous = found.get(name)
+            if previous is not None and previous[0] != float(value):
+                raise SystemExit(
+                    f"{name} is {previous[0]:g} in {previous[1]} but {float(value):g} in {shown}"
+                )
+            found[name] = (float(value), shown)
+    return found
 
 
 def _number(value: Any) -> str:
@@ -39,19 +190,56 @@ def _cell(text: str) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
-def render(rows: list[dict[str, Any]]) -> str:
-    """Return the Markdown table: name, default, unit, range, justification."""
+def sources_for(
+    rows: list[dict[str, Any]], calibrated: dict[str, tuple[float, str]]
+) -> dict[str, str]:
+    """The source entry of each parameter; ``SystemExit`` if :data:`SOURCES` is out of step."""
+    names = [row["name"] for row in rows]
+    missing = [n for n in names if n not in SOURCES]
+    unknown = sorted(set(SOURCES) - set(names))
+    stray = sorted(set(calibrated) - set(names))
+    if missing or unknown or stray:
+        raise SystemExit(
+            "docs/make_parameter_table.py is out of step with sim/parameters.py: "
+            f"no source for {missing}; sources for unknown parameters {unknown}; "
+            f"calibrated values for unknown parameters {stray}"
+        )
+    return {
+        n: f"{CALIBRATED} (`{calibrated[n][1]}`)" if n in calibrated else SOURCES[n] for n in names
+    }
+
+
+def render(
+    rows: list[dict[str, Any]], calibrated: dict[str, tuple[float, str]] | None = None
+) -> str:
+    """Return the Markdown table (name, value, unit, range, source, justification) and the
+    summary line counting the parameters of each kind of source."""
+    calibrated = calibrated or {}
+    sources = sources_for(rows, calibrated)
     lines = [
-        "| name | default | unit | range | justification |",
-        "|---|---|---|---|---|",
+        "| name | value | unit | range | source | justification |",
+        "|---|---|---|---|---|---|",
     ]
     for row in rows:
+        name = row["name"]
+        value = _number(row["default"])
+        if name in calibrated:
+            value = f"**{_number(calibrated[name][0])}** (default {value})"
         span = f"{_number(row['min'])} to {_number(row['max'])}"
         lines.append(
-            f"| `{row['name']}` | {_number(row['default'])} | {_cell(row['unit'])} "
-            f"| {span} | {_cell(row['justification'])} |"
+            f"| `{name}` | {value} | {_cell(row['unit'])} | {span} "
+            f"| {_cell(sources[name])} | {_cell(row['justification'])} |"
         )
-    return "\n".join(lines)
+    counts = Counter(kind(s) for s in sources.values())
+    parts = [
+        f"{counts[CALIBRATED]} calibrated",
+        f"{counts[ASSUMPTION]} assumptions",
+        f"{counts['anchored']} anchored to a documented fact or study",
+        f"{counts[DESIGN]} design choices",
+        f"{counts[SWITCH]} switch" + ("es" if counts[SWITCH] != 1 else ""),
+    ]
+    summary = f"Of the {len(rows)} parameters: " + ", ".join(parts) + "."
+    return "\n".join(lines) + "\n\n" + summary
 
 
 def fill(text: str, table: str) -> str:
@@ -73,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     text = ODD.read_text(encoding="utf-8")
-    new = fill(text, render(parameter_table()))
+    new = fill(text, render(parameter_table(), calibrated_values()))
     if args.check:
         if new != text:
             print(f"{ODD}: parameter table is out of date; run {Path(__file__).name}")
