@@ -124,6 +124,7 @@ class _Evaluator:
         self.history: list[dict[str, Any]] = []
         self.run_ids: set[str] = set()
         self.executed = 0
+        self.seconds_per_run: float | None = None
 
     def runs_for(self, point: int, params: Mapping[str, float]) -> list[Run]:
         return [
@@ -136,11 +137,20 @@ class _Evaluator:
         """Losses of several points, simulated together (one parallel execution)."""
         first = len(self.history)
         runs_by_point = [self.runs_for(first + k, p) for k, p in enumerate(points)]
-        flat = [run for runs in runs_by_point for run in runs]
-        report = execute(self.simulator, flat, self.store, backend=self.backend,
-                         workers=self.workers)  # fmt: skip
-        self.executed += report.runs_done
-        self._read_new_parts()
+        todo = [run for runs in runs_by_point for run in runs if run.run_id not in self.rows]
+        if todo:
+            report = execute(
+                self.simulator,
+                todo,
+                self.store,
+                backend=self.backend,
+                workers=self.workers,
+                seconds_per_run=self.seconds_per_run,
+            )
+            self.executed += report.runs_done
+            if report.runs_done:
+                self.seconds_per_run = report.busy_seconds / report.runs_done
+            self._read_new_parts()
         losses = []
         for k, (params, runs) in enumerate(zip(points, runs_by_point, strict=True)):
             table = pd.DataFrame([self.rows[run.run_id] for run in runs])

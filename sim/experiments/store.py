@@ -317,11 +317,21 @@ class ExperimentStore:
         )
 
     def done_run_ids(self, table: str = SUMMARY) -> set[str]:
-        """The run ids present in ``table`` (read from its ``run_id`` column only)."""
+        """The run ids present in ``table`` (read from its ``run_id`` column only).
+
+        Each part's ids are remembered by (name, size, modification time), so asking again
+        after a few more batches reads only the new parts.
+        """
         done: set[str] = set()
+        cache = self.__dict__.setdefault("_run_id_cache", {})
         for part in self.parts(table):
-            column = pq.read_table(part, columns=["run_id"]).column("run_id")
-            done.update(column.to_pylist())
+            stat = part.stat()
+            key = (table, part.name, stat.st_size, stat.st_mtime_ns)
+            ids = cache.get(key)
+            if ids is None:
+                column = pq.read_table(part, columns=["run_id"]).column("run_id")
+                ids = cache[key] = frozenset(column.to_pylist())
+            done.update(ids)
         return done
 
     def read(self, table: str) -> pd.DataFrame:
