@@ -1,0 +1,347 @@
+"""Figure functions on a small result set: axes, labels, series counts, no empty panel, formats."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+
+import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.collections import LineCollection, PathCollection, PolyCollection
+from scipy import stats
+
+from sim import metrics, plots
+from sim.experiments.compare import difference_over_time
+from sim.model import SahelModel
+from sim.report import network_frames
+from sim.runner import RunResult, run_scenario
+
+REPS, MONTHS = 3, 8
+
+
+@pytest.fixture(scope="module")
+def runs() -> dict[str, RunResult]:
+    """us_stays and us_withdraws, 3 paired replicates of 8 months (withdrawals in months 4-6)."""
+    return {
+        name: run_scenario(name, reps=REPS, months=MONTHS, seed=11)
+        for name in ("us_stays", "us_withdraws")
+    }
+
+
+@pytest.fixture(scope="module")
+def result(runs: dict[str, RunResult]) -> RunResult:
+    return runs["us_withdraws"]
+
+
+@pytest.fixture(scope="module")
+def over_time(runs: dict[str, RunResult]) -> dict[str, pd.DataFrame]:
+    a, b = runs["us_stays"], runs["us_withdraws"]
+    out = {"total_fatalities": difference_over_time(a.regional, b.regional, "total_fatalities")}
+    for iso in ("NER", "MLI"):
+        ca, cb = (
+            a.countries[a.countries["country"] == iso],
+            b.countries[b.countries["country"] == iso],
+        )
+        out[f"fatalities ({iso})"] = difference_over_time(ca, cb, "fatalities")
+    return out
+
+
+@pytest.fixture(scope="module")
+def network() -> tuple[pd.DataFrame, pd.DataFrame, SahelModel]:
+    model = SahelModel("us_withdraws", rng=3)
+    model.run(6)
+    nodes, edges = network_frames(model)
+    return nodes, edges, model
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _has_data(ax) -> bool:
+    return bool(ax.lines or ax.collections or ax.patches or ax.images)
+
+
+def _panels(fig) -> list:
+    """Axes that are panels (not colour bars)."""
+    return [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+
+
+# --- time series -------------------------------------------------------------------------------
+
+
+def test_time_series_regional_mean_and_t_interval(result: RunResult) -> None:
+    fig = plots.time_series(result.regional, "total_fatalities")
+    (ax,) = fig.axes
+    assert len(ax.lines) == 1 and len(ax.collections) == 1
+    assert ax.get_ylabel() == "deaths per month"
+    assert ax.get_xlabel() == "date"
+    assert ax.get_title() == "Conflict fatalities, region"
+    mean = result.regional.groupby("date")["total_fatalities"].mean()
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), mean.to_numpy())
+    # the band is the t-based 95% CI of the mean over the 3 replicates
+    grouped = result.regional.groupby("date")["total_fatalities"]
+    half = stats.t.ppf(0.975, REPS - 1) * grouped.std(ddof=1) / np.sqrt(REPS)
+    ys = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert ys.max() == pytest.approx(float((mean + half).max()))
+    assert ys.min() == pytest.approx(float((mean - half).min()))
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "mean over 3 replicates" in labels
+    assert any("95% confidence interval" in text for text in labels)
+
+
+def test_time_series_band_options(result: RunResult) -> None:
+    ax = plots.time_series(result.regional, "regional_stability", band=None).axes[0]
+    assert len(ax.collections) == 0 and ax.get_ylabel() == "index (0-1)"
+    ax = plots.time_series(result.regional, "regional_stability", band="range").axes[0]
+    q95 = result.regional.groupby("date")["regional_stability"].quantile(0.95)
+    assert ax.collections[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(q95.max())
+    with pytest.raises(ValueError, match="band"):
+        plots.time_series(result.regional, "regional_stability", band="sd")
+
+
+def test_time_series_one_line_per_country_with_full_names(result: RunResult) -> None:
+    fig = plots.time_series(result.countries, "stability", countries=["NER", "MLI", "BFA"])
+    (ax,) = fig.axes
+    assert len(ax.lines) == 3 and len(ax.collections) == 3
+    assert [line.get_label() for line in ax.lines] == ["Niger", "Mali", "Burkina Faso"]
+    assert ax.get_ylabel() == "index (0-1)"
+    niger = result.countries[result.countries["country"] == "NER"].groupby("date")["stability"]
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), niger.mean().to_numpy())
+    every = plots.time_series(result.countries, "fatalities", band=None).axes[0]
+    assert len(every.lines) == result.countries["country"].nunique()
+
+
+def test_time_series_overlays_into_given_axes(runs: dict[str, RunResult]) -> None:
+    fig = plots.time_series(runs["us_stays"].regional, "total_fatalities", label="us_stays")
+    plots.time_series(runs["us_withdraws"].regional, "total_fatalities", ax=fig.axes[0],
+                      label="us_withdraws", color=plots.OKABE_ITO[1])  # fmt: skip
+    assert [line.get_label() for line in fig.axes[0].lines] == ["us_stays", "us_withdraws"]
+
+
+def test_time_series_rejects_unknown_metric_and_country(result: RunResult) -> None:
+    with pytest.raises(ValueError, match="Did you mean 'total_fatalities'"):
+        plots.time_series(result.regional, "total_fatality")
+    with pytest.raises(ValueError, match="XYZ"):
+        plots.time_series(result.countries, "stability", countries=["XYZ"])
+    with pytest.raises(ValueError, match="not numeric"):
+        plots.time_series(result.countries, "regime")
+
+
+# --- paired difference -------------------------------------------------------------------------
+
+
+def test_paired_difference_regional(over_time: dict[str, pd.DataFrame]) -> None:
+    fig = plots.paired_difference(over_time, "total_fatalities", label_a="us_stays",
+                                  label_b="us_withdraws")  # fmt: skip
+    (ax,) = [ax for ax in fig.axes if ax.get_visible()]
+    assert ax.get_ylabel() == "difference (deaths per month)"
+    assert any(np.all(np.asarray(line.get_ydata()) == 0) for line in ax.lines)  # the zero line
+    np.testing.assert_allclose(ax.lines[-1].get_ydata(), over_time["total_fatalities"]["diff"])
+    assert len(ax.collections) == 1
+    assert fig.get_suptitle() == "us_withdraws minus us_stays (paired replicates)"
+
+
+def test_paired_difference_one_panel_per_country(over_time: dict[str, pd.DataFrame]) -> None:
+    fig = plots.paired_difference(over_time, "fatalities", title="withdraws - stays")
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == ["Conflict fatalities, Niger",
+                                                 "Conflict fatalities, Mali"]  # fmt: skip
+    assert all(_has_data(ax) for ax in panels)
+    assert fig.get_suptitle() == "withdraws - stays"
+    only = plots.paired_difference(over_time, "fatalities", countries=["MLI"])
+    assert len([ax for ax in only.axes if ax.get_visible()]) == 1
+    stacked = pd.concat(over_time, names=["metric"]).reset_index(level=0)
+    assert len(plots.paired_difference(stacked, "total_fatalities").axes) == 1
+    with pytest.raises(ValueError, match="Did you mean 'fatalities'"):
+        plots.paired_difference(over_time, "fatality")
+
+
+# --- influence shares --------------------------------------------------------------------------
+
+
+def test_influence_shares_small_multiples(result: RunResult) -> None:
+    fig = plots.influence_shares(result.countries)
+    panels = fig.axes
+    countries = list(dict.fromkeys(result.countries["country"].astype(str)))
+    assert len(panels) == len(countries)  # no empty panel is left
+    powers = [c.removeprefix("influence_") for c in result.countries if c.startswith("influence_")]
+    for ax, iso in zip(panels, countries, strict=True):
+        assert ax.get_title() == plots.country_name(iso)
+        assert len(ax.collections) == len(powers)
+        assert all(len(c.get_paths()) > 0 for c in ax.collections)
+    assert panels[0].get_ylabel() == "influence share (0-1)"
+    colours = [tuple(c.get_facecolor()[0][:3]) for c in panels[0].collections]
+    expected = [matplotlib.colors.to_rgb(plots.POWER_COLOURS[p]) for p in plots.POWER_COLOURS]
+    assert [tuple(np.round(c, 3)) for c in colours] == [tuple(np.round(e, 3)) for e in expected]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend == [plots.POWER_NAMES[p] for p in plots.POWER_COLOURS]
+
+
+def test_influence_shares_at_a_month(result: RunResult) -> None:
+    fig = plots.influence_shares(result.countries, countries=["NER", "TCD"], date="2024-08")
+    (ax,) = fig.axes
+    assert len(ax.patches) == 2 * 6  # one bar per country and power
+    cty = result.countries
+    niger = cty[(cty["country"] == "NER") & (cty["date"] == pd.Timestamp("2024-08-01"))]
+    total = sum(niger[f"influence_{p}"].mean() for p in plots.POWER_COLOURS)
+    niger_bars = ax.patches[0::2]  # powers in turn, Niger then Chad
+    assert niger_bars[-1].get_x() + niger_bars[-1].get_width() == pytest.approx(total)
+    with pytest.raises(ValueError, match="no rows at 2030-01"):
+        plots.influence_shares(result.countries, date="2030-01")
+
+
+# --- network map --------------------------------------------------------------------------------
+
+
+def test_to_frames_matches_the_graph(network) -> None:
+    nodes, edges, model = network
+    counts = model.network.edge_counts()
+    assert edges["type"].value_counts().to_dict() == {k: v for k, v in counts.items() if v}
+    niger = nodes.set_index("id").loc["NER"]
+    assert (niger["lat"], niger["lon"]) == tuple(model.spec.countries["NER"].capital)
+    assert niger["stability"] == model.countries["NER"].stability
+    assert nodes["kind"].value_counts().to_dict() == {
+        "country": len(model.countries), "power": len(model.powers),
+        "group": len(model.groups), "bloc": len(model.blocs),
+    }  # fmt: skip
+    assert {"source", "target", "type", "troops", "target_troops", "fighters"} <= set(edges)
+
+
+def test_network_map_draws_every_node_and_edge_type(network) -> None:
+    nodes, edges, model = network
+    fig = plots.network_map(nodes, edges, title="month 6")
+    (ax,) = _panels(fig)
+    assert len(fig.axes) == 2  # the map and its stability colour bar
+    assert fig.axes[1].get_ylabel() == "country stability (index, 0-1)"
+    assert ax.get_title() == "month 6"
+    assert ax.get_xlabel() == "longitude (degrees east)"
+    assert ax.get_ylabel() == "latitude (degrees north)"
+    labels = {t.get_text() for t in ax.texts}
+    assert labels == set(nodes["id"])  # every node is labelled
+    lines = [c for c in ax.collections if isinstance(c, LineCollection)]
+    drawn = sum(len(c.get_segments()) for c in lines)
+    assert drawn == (edges["type"] != "rivalry").sum()
+    assert len(ax.patches) == (edges["type"] == "rivalry").sum()
+    # countries sit at their capitals, coloured by stability
+    country_dots = next(c for c in ax.collections if isinstance(c, PathCollection)
+                        and c.get_array() is not None)  # fmt: skip
+    expected = [(c.capital[1], c.capital[0]) for c in model.countries_in_order]
+    np.testing.assert_allclose(country_dots.get_offsets(), expected)
+    np.testing.assert_allclose(country_dots.get_array(),
+                               [c.stability for c in model.countries_in_order])  # fmt: skip
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "land border" in legend and "external power" in legend
+
+
+def test_network_map_needs_columns(network) -> None:
+    nodes, edges, _ = network
+    with pytest.raises(ValueError, match="'kind'"):
+        plots.network_map(nodes.drop(columns="kind"), edges)
+
+
+# --- event timeline -----------------------------------------------------------------------------
+
+
+def test_event_timeline_rows_markers_and_replicate_counts(result: RunResult) -> None:
+    events = result.events
+    fig = plots.event_timeline(events, title="Events")
+    (ax,) = fig.axes
+    shown = events[~events["kind"].isin(["presence", "presence_ends", "arrive", "set_parameter"])]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    expected = sorted({plots.country_name(c) for c in shown["country"] if c})
+    assert rows[: len(expected)] == expected
+    markers = sum(len(c.get_offsets()) for c in ax.collections)
+    keys = ["date", "country", "kind", "actor", "scheduled"]
+    assert markers == len(shown.drop_duplicates(keys))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "scheduled (every replicate)" in legend
+    assert f"model-driven, in 1 of {REPS} replicates" in legend
+    assert "withdrawal" in legend and "actor: United States" in legend
+    # sizes of model-driven markers grow with the share of replicates
+    endogenous = shown[~shown["scheduled"]]
+    counts = endogenous.groupby(keys[:-1])["replicate"].nunique()
+    sizes = np.concatenate([c.get_sizes() for c in ax.collections if len(c.get_sizes()) > 1
+                            or c.get_sizes()[0] != 90])  # fmt: skip
+    assert sorted(np.round(sizes, 6)) == sorted(np.round(25 + 65 * counts.to_numpy() / REPS, 6))
+
+
+def test_event_timeline_without_events_is_an_error(result: RunResult) -> None:
+    with pytest.raises(ValueError, match="no events"):
+        plots.event_timeline(result.events.iloc[0:0])
+
+
+# --- common -------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
+def test_every_figure_saves(fmt: str, result: RunResult, over_time, network) -> None:
+    nodes, edges, _ = network
+    figures = [
+        plots.time_series(result.regional, "total_fatalities"),
+        plots.time_series(result.countries, "control", countries=["NER"]),
+        plots.paired_difference(over_time, "fatalities"),
+        plots.influence_shares(result.countries),
+        plots.network_map(nodes, edges),
+        plots.event_timeline(result.events),
+        plots.key_metrics(result.regional, result.countries),
+    ]
+    for fig in figures:
+        assert all(_has_data(ax) for ax in _panels(fig) if ax.get_visible())
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format=fmt)
+        assert buffer.tell() > 1000
+
+
+def test_units_and_ranges_agree_with_metrics_module() -> None:
+    for metric in (*metrics.COUNTRY_METRICS, *metrics.REGIONAL_METRICS):
+        if metric.name == "regime":
+            continue
+        _, unit, rng = plots.METRIC_LABELS[metric.name]
+        assert (unit, rng) == (metric.unit, metric.range), metric.name
+    assert plots.metric_unit("influence_RUS") == "share"
+    assert plots.metric_title("regional_influence_FRA") == "Regional influence of France"
+
+
+def test_power_colours_are_distinct_okabe_ito() -> None:
+    assert set(plots.POWER_COLOURS) == {"USA", "FRA", "RUS", "CHN", "TUR", "EU"}
+    assert set(plots.POWER_COLOURS.values()) <= set(plots.OKABE_ITO)
+    assert len(set(plots.POWER_COLOURS.values())) == 6
+
+
+def test_plots_import_neither_the_model_nor_pyplot() -> None:
+    code = (
+        "import sys, sim.plots; "
+        "bad = [m for m in ('sim.model', 'mesa', 'matplotlib.pyplot') if m in sys.modules]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+@pytest.mark.slow
+def test_agg_only_when_no_backend_was_chosen() -> None:
+    code = (
+        "import os, matplotlib; os.environ.pop('MPLBACKEND', None); "
+        "from sim import plots; plots._pyplot(); print(matplotlib.get_backend())"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip().lower() == "agg", res.stderr
+    code = (
+        "import os; os.environ['MPLBACKEND'] = 'svg'; import matplotlib; "
+        "from sim import plots; plots._pyplot(); print(matplotlib.get_backend())"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stdout.strip().lower() == "svg", res.stderr
+
+
+def test_poly_collection_is_the_band(result: RunResult) -> None:
+    ax = plots.time_series(result.regional, "n_juntas").axes[0]
+    assert all(isinstance(c, PolyCollection) for c in ax.collections)
