@@ -157,8 +157,9 @@ class InsurgentGroup(mesa.Agent):
         """Move fighters across borders within the group's theatre, toward weaker control.
 
         Between two countries where the group is present, fighters flow both ways: a share
-        sigma x (1 - c_j) / degree_i (neighbours in the theatre) of those in i moves to j each month, and likewise back;
-        only the net flow is moved, so fighters drift toward weaker control. Into a neighbour
+        sigma x (1 - c_j) / degree_i (degree: neighbours in the theatre) of those in i moves
+        to j each month, and likewise back; only the net flow is moved, so fighters drift
+        toward weaker control. Into a neighbour
         j where it is absent, each source i tries to open a cell with probability
         pi_ij = pi x (1 - c_j) x f_i / (f_i + f_half); the group opens at most one cell a
         month in j (chance 1 - prod_i (1 - pi_ij)), of ``seed_fighters`` (at most half the
@@ -184,7 +185,7 @@ class InsurgentGroup(mesa.Agent):
                     miss *= 1.0 - pull * (1.0 - other.control)
                     seeds[other] = (miss, country, f) if f > best else (miss, source, best)
                 elif country.idx < other.idx:
-                    back = there["fighters"] * p.spread_flow_rate / len(self.reach[other])
+                    back = there["fighters"] * p.spread_flow_rate / max(1, len(self.reach[other]))
                     net = f * out_share * (1.0 - other.control) - back * (1.0 - country.control)
                     if net > 0.0:
                         moves.append((country, other, net))
