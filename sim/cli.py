@@ -626,6 +626,41 @@ def report(
     out_console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
+@app.command()
+def viz(
+    scenario: Annotated[
+        str,
+        typer.Argument(
+            help="Scenario the dashboard starts with: a bundled name or a .yaml file "
+            "(another can be chosen in the page)."
+        ),
+    ] = "us_withdraws",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port to serve on.")] = 8765,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 exposes it to the network).")
+    ] = "127.0.0.1",
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Do not open a web browser.")
+    ] = False,
+) -> None:
+    """Serve the interactive dashboard (Mesa SolaraViz; see sim/app.py) until Ctrl-C.
+
+    Runs ``solara run sim.app`` in this process, in production mode, with Solara's telemetry
+    off; the page works offline once scripts/setup.sh has installed Solara's assets.
+    """
+    from sim.scenario import load_scenario
+
+    load_scenario(scenario)  # a missing or invalid scenario: error and exit code 2 here
+    chosen = str(Path(scenario).resolve()) if Path(scenario).is_file() else scenario
+    env = {**os.environ, "SAHEL_VIZ_SCENARIO": chosen, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
+    command = [sys.executable, "-m", "solara", "run", "sim.app", "--production", "--host", host,
+               "--port", str(port), "--no-open" if no_browser else "--open"]  # fmt: skip
+    err_console.print(f"sahel viz: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)  # the server replaces this process (one PID)
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
     try:
