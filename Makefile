@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard sim tests benchmarks)
 CODE_DIRS := $(wildcard sim tests benchmarks scripts notebooks)
 
-.PHONY: setup test results lint lock clean
+.PHONY: setup test results calibrate backtest lint lock clean
 
 setup:
 	VENV="$(VENV)" bash scripts/setup.sh
@@ -23,6 +23,14 @@ results: setup
 		--horizon 2025-12,2026-12,2028-12 --out results/us_withdraws_vs_us_stays --force
 	$(VENV)/bin/sahel run us_withdraws --reps $(REPS) --out results/us_withdraws --force --quiet
 	$(VENV)/bin/sahel run us_stays --reps $(REPS) --out results/us_stays --force --quiet
+
+# Fit the free parameters to UCDP 2012-2019 and write scenarios/parameters/calibrated.yaml;
+# then the back-test (yearly deaths per country 2012-2024 against UCDP) into results/backtest.
+calibrate: setup
+	$(VENV)/bin/sahel calibrate --out results/calibration --force
+
+backtest: setup
+	$(VENV)/bin/sahel backtest --out results/backtest --force
 
 lint: setup
 	$(VENV)/bin/ruff check $(LINT_PATHS)

@@ -59,8 +59,9 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
 magnitude around its prior value). Why these six: recruitment sets how fast groups grow,
 the two lethalities how many die per fighter where control is firm and where it is
 contested, deterrence how strongly security forces suppress recruitment, the fighter
-weight how fast insurgents take territory, and the raid share how far violence spills across
-borders (Burkina Faso's insurgency began as spill-over from Mali). Everything else keeps its documented value."""
+weight how fast insurgents take territory, and the raid share how far violence spills
+across borders (Burkina Faso's insurgency began as spill-over from Mali). Everything else
+keeps its documented value."""
 
 BAND = (0.05, 0.95)
 """Quantiles of the 90% band over replicates."""
@@ -319,13 +320,10 @@ def fit_figure(
     year against UCDP's observed deaths (dots); years after ``last_fitted_year`` shaded as out
     of sample. ``table`` has country, year, median, low, high (and ``observed`` if
     ``observed`` is not given)."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     from sim.observed import ISO3_BY_UCDP_NAME
-    from sim.plots import OKABE_ITO
+    from sim.plots import OKABE_ITO, _pyplot
+
+    plt = _pyplot()
 
     names = {iso: name for name, iso in ISO3_BY_UCDP_NAME.items()}
     obs = observed if observed is not None else table[["country", "year", "observed"]]

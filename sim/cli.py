@@ -661,6 +661,124 @@ def viz(
     os.execve(sys.executable, command, env)  # the server replaces this process (one PID)
 
 
+@app.command()
+def calibrate(
+    out: Annotated[Path, typer.Option(help="Folder for the runs, fit and report.")] = Path(
+        "results/calibration"
+    ),
+    reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates per point.")] = 10,
+    lhs: Annotated[int, typer.Option(min=1, help="Latin-hypercube points (stage 1).")] = 120,
+    local_evals: Annotated[
+        int, typer.Option(min=0, help="Most Nelder-Mead evaluations (stage 2; 0 skips it).")
+    ] = 150,
+    fit_reps: Annotated[
+        int, typer.Option(min=1, help="Replicates of the fitted model for the fit report.")
+    ] = 40,
+    parameter_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where to write the fitted values. Default: the bundled "
+            "scenarios/parameters/calibrated.yaml, which the bundled scenarios use."
+        ),
+    ] = None,
+    no_install: Annotated[
+        bool, typer.Option("--no-install", help="Do not write the bundled parameter file.")
+    ] = False,
+    scenario: Annotated[str, typer.Option(help="The historical scenario.")] = "historical_2012",
+    seed: SeedOpt = None,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+) -> None:
+    """Fit the free parameters to UCDP deaths per country and year, 2012-2019.
+
+    A Latin hypercube over the free parameters (see docs/ODD.md, Calibration), then
+    Nelder-Mead from its best point, every point with the same replicates and seeds. Writes
+    history.csv, fit.csv (observed vs model median and 90% band), fit.png, calibrated.yaml,
+    manifest.json and the runs; re-running the same command resumes. The fitted values also
+    go to the bundled parameter file unless --no-install or --parameter-file says otherwise.
+    """
+    import time
+
+    from sim.calibration import PARAMETER_FILE, calibrate_historical
+
+    _prepare_folder(out, force)
+    target = None if no_install else (parameter_file or PARAMETER_FILE)
+    total = 1 + lhs + local_evals
+    shown = {"tenth": -1}
+    t0 = time.perf_counter()
+
+    def progress(points: int, best: float) -> None:
+        tenth = int(10 * points / total)
+        if not quiet and tenth > shown["tenth"]:
+            shown["tenth"] = tenth
+            err_console.print(
+                f"calibrate: {points} points evaluated (at most {total}), best loss {best:.4f},"
+                f" {time.perf_counter() - t0:.0f} s",
+                markup=False, highlight=False,
+            )  # fmt: skip
+
+    cal = calibrate_historical(
+        out, scenario=scenario, reps=reps, lhs_points=lhs, local_evals=local_evals,
+        fit_reps=fit_reps, seed=seed, parameter_file=target,
+        backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
+        progress=progress,
+    )  # fmt: skip
+    r = cal.result
+    table = Table(title=f"calibration: loss {r.start_loss:.4f} -> {r.loss:.4f}")
+    table.add_column("parameter")
+    table.add_column("fitted", justify="right")
+    for name, value in r.best.items():
+        table.add_row(name, f"{value:.4g}")
+    out_console.print(table)
+    err_console.print(
+        f"{len(r.history)} points, {r.runs} runs ({r.runs_executed} executed now) in"
+        f" {r.seconds:.0f} s; wrote {out}/"
+        + (f" and {cal.parameter_file}" if cal.parameter_file else ""),
+        markup=False, highlight=False,
+    )  # fmt: skip
+
+
+@app.command()
+def backtest(
+    out: Annotated[Path, typer.Option(help="Results folder.")] = Path("results/backtest"),
+    reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates.")] = 40,
+    scenario: Annotated[str, typer.Option(help="The historical scenario.")] = "historical_2012",
+    seed: SeedOpt = None,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+) -> None:
+    """Run the calibrated historical scenario and write yearly deaths per country, 2012-2024.
+
+    Writes backtest.csv (country, year, median, low, high: the median and 90% band over
+    replicates, deaths per year) and backtest.png against UCDP's observed 2012-2019 deaths;
+    years from 2020 on are out of sample. Re-running the same command resumes.
+    """
+    from sim.calibration import CALIBRATION_YEARS, fit_figure
+    from sim.calibration import backtest as run_backtest
+    from sim.experiments.store import atomic_write_bytes
+    from sim.observed import load_ucdp
+
+    _prepare_folder(out, force)
+    table = run_backtest(
+        scenario=scenario, reps=reps, seed=seed, out=out,
+        backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
+    )  # fmt: skip
+    atomic_write_bytes(out / "backtest.csv", table.to_csv(index=False).encode())
+    observed = load_ucdp().rename(columns={"deaths": "observed"})
+    fig = fit_figure(
+        table, observed=observed[["country", "year", "observed"]],
+        title=f"Back-test: model (median, 90% band, {reps} replicates) vs UCDP;"
+        f" calibrated on {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}",
+    )  # fmt: skip
+    fig.savefig(out / "backtest.png", dpi=120)
+    err_console.print(f"wrote {out}/backtest.csv ({len(table)} rows) and {out}/backtest.png")
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
     try:

@@ -253,6 +253,16 @@ def _replay_spec(folder: ResultsFolder, key: str, replicate: int) -> tuple[Any, 
             f"replicate {replicate}: the comparison has replicates {reps[0]} to {reps[-1]}"
         )
     wanted = store["identity"]["scenario_hash"]
+    recorded = (folder.manifest.get("resolved_scenarios") or {}).get(key)
+    if recorded is not None:  # comparisons record their resolved scenarios
+        spec = Scenario.model_validate(recorded)
+        if scenario_hash(spec) == wanted:
+            return (
+                spec,
+                int(runs[0]["seed"]),
+                dict(runs[0]["params"]),
+                int(store["identity"]["months"]),
+            )
     command = folder.manifest.get("command") or []
     candidates = [store["scenario"]]
     if len(command) > 3 and command[1] == "compare":

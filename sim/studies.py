@@ -226,13 +226,14 @@ def compare_scenarios(
     result = Comparison(table, over_time, folder, spec_a.name, spec_b.name)
     if folder is not None:
         _write_comparison(result, folder, reps=reps, root=root, months=n_months,
-                          seconds=seconds, runs=[*runs["a"], *runs["b"]])  # fmt: skip
+                          seconds=seconds, runs=[*runs["a"], *runs["b"]],
+                          specs=(spec_a, spec_b))  # fmt: skip
     return result
 
 
 def _write_comparison(
     result: Comparison, folder: Path, *, reps: int, root: int, months: int, seconds: float,
-    runs: list[Run],
+    runs: list[Run], specs: tuple[Scenario, Scenario],
 ) -> None:  # fmt: skip
     import matplotlib.pyplot as plt
 
@@ -251,7 +252,9 @@ def _write_comparison(
     manifest = _manifest(
         "compare",
         {"a": result.label_a, "b": result.label_b, "reps": reps, "root_seed": root,
-         "months": months, "timings": {"seconds_total": round(seconds, 3)}},
+         "months": months, "timings": {"seconds_total": round(seconds, 3)},
+         "resolved_scenarios": {"a": specs[0].model_dump(mode="json"),
+                                "b": specs[1].model_dump(mode="json")}},
         runs,
     )  # fmt: skip
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))

@@ -143,9 +143,18 @@ def difference_figure(
     series: dict[str, pd.DataFrame], *, label_a: str, label_b: str, units: dict[str, str]
 ) -> Figure:
     """One panel per metric: the paired difference B - A over time with its 95% band."""
+    import os
+    import sys
+
     import matplotlib
 
-    matplotlib.use("Agg", force=False)
+    # Agg unless the user or Jupyter chose a backend (never switch a notebook's backend)
+    if not (
+        "matplotlib.pyplot" in sys.modules
+        or os.environ.get("MPLBACKEND")
+        or "ipykernel" in sys.modules
+    ):
+        matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     n = len(series)
