@@ -54,14 +54,16 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("deterrence_scale", 0.05, 3.0, log=True),
     FreeParameter("fighter_weight", 0.3, 5.0, log=True),
     FreeParameter("raid_share", 0.02, 0.5, log=True),
+    FreeParameter("ci_commitment", 0.05, 0.8, log=True),
 )
 """The free parameters and their search ranges (log scale: each spans one to two orders of
-magnitude around its prior value). Why these six: recruitment sets how fast groups grow,
+magnitude around its prior value). Why these seven: recruitment sets how fast groups grow,
 the two lethalities how many die per fighter where control is firm and where it is
 contested, deterrence how strongly security forces suppress recruitment, the fighter
 weight how fast insurgents take territory, and the raid share how far violence spills
-across borders (Burkina Faso's insurgency began as spill-over from Mali). Everything else
-keeps its documented value."""
+across borders (Burkina Faso's insurgency began as spill-over from Mali), and the share of
+national forces committed against insurgents how much of a large army (Nigeria's) the
+balance of forces counts. Everything else keeps its documented value."""
 
 BAND = (0.05, 0.95)
 """Quantiles of the 90% band over replicates."""

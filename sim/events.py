@@ -153,6 +153,14 @@ def split(model: SahelModel, ev: s.Split) -> None:
         model.add_fighters(model.groups[ev.group], country, moving)
 
 
+def mobilise(model: SahelModel, ev: s.Mobilise) -> None:
+    """A country's forces change by ``troops`` (never below zero); capacity may change too."""
+    country = model.countries[ev.country]
+    country.forces = max(0.0, country.forces + ev.troops)
+    if ev.capacity is not None:
+        country.capacity = ev.capacity
+
+
 def set_parameter(model: SahelModel, ev: s.SetParameter) -> None:
     """Change a model parameter from this month on."""
     model.p = model.p.model_copy(update={ev.name: ev.value})
@@ -176,6 +184,7 @@ HANDLERS: dict[str, Callable[[Any, Any], None]] = {
     "abuse": abuse,
     "arrive": arrive,
     "split": split,
+    "mobilise": mobilise,
     "set_parameter": set_parameter,
 }
 

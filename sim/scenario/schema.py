@@ -380,6 +380,16 @@ class Split(_Event):
     share: Share = Field(description="Share of the parent's fighters in the country who leave.")
 
 
+class Mobilise(_Event):
+    """A country's own forces grow or shrink: recruitment drives, volunteer militias fighting
+    beside the army (Nigeria's Civilian JTF, 2013; Burkina Faso's VDP, 2020), demobilisation."""
+
+    do: Literal["mobilise"]
+    country: ISO3
+    troops: float = Field(description="Change in forces, head count (negative to reduce).")
+    capacity: Share | None = Field(None, description="New government capacity, 0-1, if it changes.")
+
+
 class SetParameter(_Event):
     """A model parameter changes from this month on."""
 
@@ -406,6 +416,7 @@ Event = Annotated[
     | Abuse
     | Arrive
     | Split
+    | Mobilise
     | SetParameter,
     Field(discriminator="do"),
 ]
@@ -414,7 +425,7 @@ Event = Annotated[
 EVENT_KINDS: tuple[str, ...] = (
     "withdraw", "deploy", "stay", "suspend", "resume", "expel", "coup", "civilian_rule",
     "form_bloc", "dissolve_bloc", "join_bloc", "leave_bloc", "sanction", "lift_sanctions",
-    "abuse", "arrive", "split", "set_parameter",
+    "abuse", "arrive", "split", "mobilise", "set_parameter",
 )  # fmt: skip
 
 
