@@ -48,7 +48,7 @@ PARAMETER_FILE = SCENARIO_DIR / "parameters" / "calibrated.yaml"
 """The parameter file the bundled scenarios use (``parameter_file:``)."""
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
-    FreeParameter("recruitment_rate", 2.0, 200.0, log=True),
+    FreeParameter("recruitment_rate", 2.0, 500.0, log=True),
     FreeParameter("base_lethality", 0.0005, 0.05, log=True),
     FreeParameter("contest_lethality", 0.003, 0.3, log=True),
     FreeParameter("deterrence_scale", 0.05, 3.0, log=True),

@@ -41,6 +41,7 @@ class Country(mesa.Agent):
         self.capital = spec.capital
         self.idx = len(model.countries_in_order)
         self.population_m = spec.population_m
+        self.exposure = spec.exposure  # share of the population in insurgent regions
         self.forces = spec.forces
         self.capacity = spec.capacity
         self.legitimacy = spec.legitimacy

@@ -59,8 +59,9 @@ class InsurgentGroup(mesa.Agent):
     def recruit(self, shocks: np.ndarray) -> None:
         """Add recruits in each country where the group is present.
 
-        recruits = rho x population (millions) x share contested x grievance
-                   x (1 + g_A x abuse memory) x (1 - deterrence) x log-normal noise.
+        recruits = rho x population (millions) x exposure x share contested x grievance
+                   x (1 + g_A x abuse memory) x (1 - deterrence) x log-normal noise,
+        exposure being the share of the population living where insurgents recruit.
         Grievance = hardship x (1 - legitimacy) (Epstein 2002); abuses by forces push people
         to armed groups; deterrence is Epstein's arrest probability from security forces.
         """
@@ -71,6 +72,7 @@ class InsurgentGroup(mesa.Agent):
             expected = (
                 p.recruitment_rate
                 * country.population_m
+                * country.exposure
                 * e["share"]
                 * drive
                 * (1.0 - country.deterrence)

@@ -109,6 +109,14 @@ class CountrySpec(_Strict):
     name: str = Field(description="Common English name.")
     capital: tuple[float, float] = Field(description="Capital's (latitude, longitude).")
     population_m: PositiveFloat = Field(description="Population, millions.")
+    exposure: Share = Field(
+        1.0,
+        description=(
+            "Share of the population living in the regions where insurgents recruit (e.g."
+            " Nigeria's north-east, the north of the coastal states); scales the recruitment"
+            " pool. 1 = the whole country."
+        ),
+    )
     forces: NonNegativeFloat = Field(
         description="National security forces (army, gendarmerie, paramilitary), personnel."
     )
