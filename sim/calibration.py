@@ -4,10 +4,11 @@ The historical scenario (``scenarios/historical_2012.yaml``, January 2012 to Dec
 real timeline, scheduled coups) is run for the calibration years 2012-2019 only, and a small
 set of free parameters (:data:`FREE_PARAMETERS`) is fitted so that the model's yearly deaths
 per country match UCDP's. The loss (:func:`log_deaths_loss`) is the mean squared difference
-of log(1 + deaths per year) over the 80 country-years, with the model's value the mean of
-log(1 + deaths) over replicates: it weighs a country with 20 deaths a year against one with
-2,000 by ratios, not by absolute numbers, and penalises a model that is right on average but
-wildly noisy. Years from 2020 on are never looked at during calibration; the back-test
+of log(10 + deaths per year) over the 80 country-years, with the model's value the mean of
+log(10 + deaths) over replicates: it weighs a country with 200 deaths a year against one with
+2,000 by ratios, not by absolute numbers, lets quiet years (0 against 3 deaths) count little,
+and penalises a model that is right on average but wildly noisy. Years from 2020 on are
+never looked at during calibration; the back-test
 (:func:`backtest`) then runs the calibrated model to 2024 and reports them as out of sample.
 
 The fitted values go into a parameter file (``scenarios/parameters/calibrated.yaml``) that the
@@ -52,18 +53,20 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("base_lethality", 0.0005, 0.05, log=True),
     FreeParameter("contest_lethality", 0.003, 0.3, log=True),
     FreeParameter("deterrence_scale", 0.05, 3.0, log=True),
-    FreeParameter("fighter_weight", 0.3, 5.0, log=True),
-    FreeParameter("raid_share", 0.02, 0.5, log=True),
-    FreeParameter("ci_commitment", 0.05, 0.8, log=True),
+    FreeParameter("fighter_weight", 0.3, 10.0, log=True),
+    FreeParameter("raid_share", 0.005, 0.5, log=True),
+    FreeParameter("ci_commitment", 0.02, 0.8, log=True),
+    FreeParameter("spread_flow_rate", 0.0005, 0.1, log=True),
 )
 """The free parameters and their search ranges (log scale: each spans one to two orders of
-magnitude around its prior value). Why these seven: recruitment sets how fast groups grow,
+magnitude around its prior value). Why these eight: recruitment sets how fast groups grow,
 the two lethalities how many die per fighter where control is firm and where it is
 contested, deterrence how strongly security forces suppress recruitment, the fighter
 weight how fast insurgents take territory, and the raid share how far violence spills
 across borders (Burkina Faso's insurgency began as spill-over from Mali), and the share of
 national forces committed against insurgents how much of a large army (Nigeria's) the
-balance of forces counts. Everything else keeps its documented value."""
+balance of forces counts, and the spread rate how fast fighters move toward weaker control
+next door. Everything else keeps its documented value."""
 
 BAND = (0.05, 0.95)
 """Quantiles of the 90% band over replicates."""
@@ -94,16 +97,24 @@ def observed_table(years: Sequence[int] = CALIBRATION_YEARS) -> pd.DataFrame:
     return obs[obs["year"].isin(years)][["country", "year", "deaths"]].reset_index(drop=True)
 
 
-def log_deaths_loss(observed: pd.DataFrame) -> Callable[[pd.DataFrame], float]:
+LOSS_OFFSET = 10.0
+"""Deaths per year added before taking logs in the loss: differences between quiet years
+(0 against 3 deaths) count little, differences between 100 and 1,000 deaths count fully."""
+
+
+def log_deaths_loss(
+    observed: pd.DataFrame, offset: float = LOSS_OFFSET
+) -> Callable[[pd.DataFrame], float]:
     """The loss against ``observed`` (country, year, deaths): mean over country-years of
-    (mean over replicates of log1p(model deaths) - log1p(observed deaths))^2."""
+    (mean over replicates of log(offset + model deaths) - log(offset + observed deaths))^2."""
     columns = [
         f"deaths_{c}_{y}" for c, y in zip(observed["country"], observed["year"], strict=True)
     ]
-    target = np.log1p(observed["deaths"].to_numpy(dtype=float))
+    target = np.log(offset + observed["deaths"].to_numpy(dtype=float))
 
     def loss(summary: pd.DataFrame) -> float:
-        model = np.log1p(summary.reindex(columns=columns).to_numpy(dtype=float)).mean(axis=0)
+        deaths = summary.reindex(columns=columns).to_numpy(dtype=float)
+        model = np.log(offset + deaths).mean(axis=0)
         return float(np.mean((model - target) ** 2))
 
     return loss
@@ -253,8 +264,9 @@ def _manifest(
         "years": [CALIBRATION_YEARS[0], CALIBRATION_YEARS[-1]],
         "observed": f"{UCDP_FILE.name}: deaths_best, {len(observed)} country-years",
         "observed_citation": UCDP_CITATION,
-        "loss_definition": "mean over country-years of (mean over replicates of log1p(model"
-        " deaths per year) - log1p(UCDP deaths per year))^2",
+        "loss_definition": "mean over country-years of (mean over replicates of"
+        f" log({LOSS_OFFSET:g} + model deaths per year)"
+        f" - log({LOSS_OFFSET:g} + UCDP deaths per year))^2",
         "method": result.method,
         "settings": result.settings,
         "loss_before": round(result.start_loss, 6) if result.start_loss is not None else None,

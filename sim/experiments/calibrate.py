@@ -63,8 +63,10 @@ class FreeParameter:
         """The parameter value at position ``unit`` in [0, 1] of its range."""
         u = min(1.0, max(0.0, float(unit)))
         if self.log:
-            return math.exp(math.log(self.lo) + u * (math.log(self.hi) - math.log(self.lo)))
-        return self.lo + u * (self.hi - self.lo)
+            value = math.exp(math.log(self.lo) + u * (math.log(self.hi) - math.log(self.lo)))
+        else:
+            value = self.lo + u * (self.hi - self.lo)
+        return min(self.hi, max(self.lo, value))  # never outside [lo, hi] by rounding
 
     def unit(self, value: float) -> float:
         """Inverse of :meth:`value`."""
