@@ -667,10 +667,10 @@ def calibrate(
         "results/calibration"
     ),
     reps: Annotated[int, typer.Option("--reps", "-r", min=1, help="Replicates per point.")] = 10,
-    lhs: Annotated[int, typer.Option(min=1, help="Latin-hypercube points (stage 1).")] = 120,
+    lhs: Annotated[int, typer.Option(min=1, help="Latin-hypercube points (stage 1).")] = 250,
     local_evals: Annotated[
         int, typer.Option(min=0, help="Most Nelder-Mead evaluations (stage 2; 0 skips it).")
-    ] = 150,
+    ] = 250,
     fit_reps: Annotated[
         int, typer.Option(min=1, help="Replicates of the fitted model for the fit report.")
     ] = 40,

@@ -1,0 +1,102 @@
+"""Calibration against UCDP and the back-test, end to end on the bundled historical scenario."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim.calibration import (
+    CALIBRATION_YEARS,
+    FREE_PARAMETERS,
+    PARAMETER_FILE,
+    YearlyDeathsSimulator,
+    log_deaths_loss,
+    observed_table,
+)
+from sim.scenario import load_scenario
+from tests.support import sahel
+
+
+def test_loss_is_zero_at_the_observations_and_grows_with_the_ratio() -> None:
+    obs = observed_table()
+    loss = log_deaths_loss(obs)
+    exact = pd.DataFrame(
+        [{f"deaths_{c}_{y}": d for c, y, d in obs[["country", "year", "deaths"]].itertuples(False)}]
+    )
+    assert loss(exact) == 0.0
+    # every country-year off by the same factor e on the 10 + deaths scale
+    off = np.exp(np.log(10.0 + exact) + 1.0) - 10.0
+    assert loss(off) == pytest.approx(1.0)
+    assert loss(pd.concat([exact, off])) == pytest.approx(0.25)  # mean of logs over replicates
+
+
+def test_yearly_deaths_summary_matches_the_country_table() -> None:
+    sim = YearlyDeathsSimulator("historical_2012", months=24)
+    tables = sim.simulate({}, seed=4)
+    summary = sim.summarise(tables)
+    cty = tables["countries"]
+    mali_2013 = cty[(cty["country"] == "MLI") & (cty["date"].dt.year == 2013)]["fatalities"].sum()
+    assert summary["deaths_MLI_2013"] == mali_2013
+    assert len(summary) == 2 * 10
+
+
+def test_bundled_scenarios_use_the_calibrated_parameter_file() -> None:
+    data = yaml.safe_load(PARAMETER_FILE.read_text())
+    fitted = data["parameters"]
+    assert sorted(fitted) == sorted(f.name for f in FREE_PARAMETERS)
+    assert data["calibration"]["loss"] < data["calibration"]["loss_before"]
+    for name in ("historical_2012", "baseline_2024", "us_withdraws", "us_stays"):
+        spec = load_scenario(name)
+        for key, value in fitted.items():
+            assert getattr(spec.parameters, key) == pytest.approx(value), (name, key)
+    assert load_scenario("historical_2012").parameters.coup_hazard_scale == 0.0
+
+
+@pytest.mark.slow
+def test_calibrate_on_a_tiny_budget_improves_its_loss_and_resumes(tmp_path) -> None:
+    out, params = tmp_path / "cal", tmp_path / "calibrated.yaml"
+    bundled = PARAMETER_FILE.read_bytes()
+    args = ["calibrate", "--out", str(out), "--reps", "2", "--lhs", "6", "--local-evals", "8",
+            "--fit-reps", "3", "--parameter-file", str(params), "--workers", "2"]  # fmt: skip
+    first = sahel(*args)
+    assert first.returncode == 0, first.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["loss"] < manifest["loss_before"]
+    assert manifest["runs"] == 2 * len(pd.read_csv(out / "history.csv").drop_duplicates(
+        [f.name for f in FREE_PARAMETERS]))  # fmt: skip
+    written = yaml.safe_load(params.read_text())
+    assert sorted(written["parameters"]) == sorted(f.name for f in FREE_PARAMETERS)
+    assert written["calibration"]["loss"] == manifest["loss"]
+    fit = pd.read_csv(out / "fit.csv")
+    assert len(fit) == 10 * len(CALIBRATION_YEARS)
+    assert (fit["low"] <= fit["median"]).all() and (fit["median"] <= fit["high"]).all()
+    assert (out / "fit.png").stat().st_size > 10_000
+    # the same command again resumes: nothing is simulated twice
+    again = sahel(*args)
+    assert again.returncode == 0, again.stderr
+    assert "(0 executed now)" in again.stderr
+    assert json.loads((out / "manifest.json").read_text())["best"] == manifest["best"]
+    assert PARAMETER_FILE.read_bytes() == bundled  # --parameter-file kept the bundled one
+
+
+@pytest.mark.slow
+def test_backtest_writes_yearly_deaths_2012_to_2024(tmp_path) -> None:
+    out = tmp_path / "bt"
+    done = sahel("backtest", "--out", str(out), "--reps", "4", "--workers", "2")
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(out / "backtest.csv")
+    assert list(table.columns) == ["country", "year", "median", "low", "high"]
+    assert len(table) == 10 * 13
+    assert sorted(table["year"].unique()) == list(range(2012, 2025))
+    assert (table["low"] <= table["median"]).all() and (table["median"] <= table["high"]).all()
+    assert (table[["median", "low", "high"]] >= 0).all().all()
+    assert (out / "backtest.png").stat().st_size > 10_000
+
+
+def test_calibrate_rejects_bad_budgets() -> None:
+    done = sahel("calibrate", "--reps", "0")
+    assert done.returncode == 2
