@@ -18,7 +18,7 @@ from sim.calibration import (
     observed_table,
 )
 from sim.scenario import load_scenario
-from tests.support import sahel
+from tests.support import ROOT, sahel
 
 
 def test_loss_is_zero_at_the_observations_and_grows_with_the_ratio() -> None:
@@ -60,8 +60,15 @@ def test_bundled_scenarios_use_the_calibrated_parameter_file() -> None:
 def test_calibrate_on_a_tiny_budget_improves_its_loss_and_resumes(tmp_path) -> None:
     out, params = tmp_path / "cal", tmp_path / "calibrated.yaml"
     bundled = PARAMETER_FILE.read_bytes()
-    args = ["calibrate", "--out", str(out), "--reps", "2", "--lhs", "6", "--local-evals", "8",
-            "--fit-reps", "3", "--parameter-file", str(params), "--workers", "2"]  # fmt: skip
+    # the historical scenario without the bundled fit: the search starts from the defaults
+    text = (ROOT / "scenarios" / "historical_2012.yaml").read_text()
+    uncalibrated = tmp_path / "historical_uncalibrated.yaml"
+    uncalibrated.write_text(
+        "\n".join(line for line in text.splitlines() if not line.startswith("parameter_file:"))
+    )
+    args = ["calibrate", "--scenario", str(uncalibrated), "--out", str(out), "--reps", "2",
+            "--lhs", "6", "--local-evals", "8", "--fit-reps", "3", "--parameter-file", str(params),
+            "--workers", "2"]  # fmt: skip
     first = sahel(*args)
     assert first.returncode == 0, first.stderr
     manifest = json.loads((out / "manifest.json").read_text())
