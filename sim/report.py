@@ -253,16 +253,12 @@ def _replay_spec(folder: ResultsFolder, key: str, replicate: int) -> tuple[Any, 
             f"replicate {replicate}: the comparison has replicates {reps[0]} to {reps[-1]}"
         )
     wanted = store["identity"]["scenario_hash"]
+    found = (int(runs[0]["seed"]), dict(runs[0]["params"]), int(store["identity"]["months"]))
     recorded = (folder.manifest.get("resolved_scenarios") or {}).get(key)
     if recorded is not None:  # comparisons record their resolved scenarios
         spec = Scenario.model_validate(recorded)
         if scenario_hash(spec) == wanted:
-            return (
-                spec,
-                int(runs[0]["seed"]),
-                dict(runs[0]["params"]),
-                int(store["identity"]["months"]),
-            )
+            return (spec, *found)
     command = folder.manifest.get("command") or []
     candidates = [store["scenario"]]
     if len(command) > 3 and command[1] == "compare":
@@ -273,12 +269,7 @@ def _replay_spec(folder: ResultsFolder, key: str, replicate: int) -> tuple[Any, 
         except Exception:  # a file that moved or a name that is not bundled
             continue
         if scenario_hash(spec) == wanted:
-            return (
-                spec,
-                int(runs[0]["seed"]),
-                dict(runs[0]["params"]),
-                int(store["identity"]["months"]),
-            )
+            return (spec, *found)
     raise UsageError(
         f"cannot rebuild scenario {store['scenario']!r} of {folder.path}: no scenario file "
         f"found ({', '.join(map(str, candidates))}) has the recorded hash {wanted[:12]}... "
