@@ -36,8 +36,9 @@ class Parameters(BaseModel):
         0.1,
         10.0,
         "te per fighter",
-        "Asymmetric-war weight of one insurgent fighter in the balance of forces; set so that "
-        "Burkina Faso's 2024 balance gives its sourced ~60% state control (assumption).",
+        "Asymmetric-war weight of one insurgent fighter in the balance of forces; prior set so "
+        "that Burkina Faso's 2024 balance gives its sourced ~60% state control; fitted to UCDP "
+        "2012-2019 (docs/ODD.md, 8).",
     )
     ci_commitment: float = _p(
         0.2,
@@ -94,8 +95,9 @@ class Parameters(BaseModel):
         0.0,
         1000.0,
         "recruits per million people per month",
-        "Recruits per million people in contested territory at grievance 1 and no deterrence "
-        "(assumption; calibrated so JNIM in Burkina Faso grows ~30%/year in 2024).",
+        "Recruits per million exposed people in contested territory at grievance 1 and no "
+        "deterrence; prior set so JNIM in Burkina Faso grows ~30%/year in 2024; fitted to UCDP "
+        "2012-2019 (docs/ODD.md, 8).",
     )
     abuse_recruitment_gain: float = _p(
         1.0,
@@ -129,7 +131,7 @@ class Parameters(BaseModel):
         0.5,
         "deaths per fighter per month",
         "Deaths per fighter per month where the state holds full control (raids, IEDs); "
-        "calibrated with contest_lethality to UCDP 2012-2019 (assumption before calibration).",
+        "prior an assumption; fitted with contest_lethality to UCDP 2012-2019 (docs/ODD.md, 8).",
     )
     contest_lethality: float = _p(
         0.03,
@@ -137,7 +139,8 @@ class Parameters(BaseModel):
         1.0,
         "deaths per fighter per month",
         "Extra deaths per fighter per month at fully contested control (Kalyvas: violence "
-        "peaks where control is contested); UCDP 2019: ~0.5 deaths per fighter-year in BF/Mali.",
+        "peaks where control is contested); prior from UCDP 2019 (~0.5 deaths per fighter-year "
+        "in BF/Mali); fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
     )
     rival_lethality: float = _p(
         0.01,
