@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -40,10 +40,9 @@ from mesa.visualization import SolaraViz
 from sim.metrics import regional as regional_metrics
 from sim.model import SahelModel
 from sim.parameters import Parameters, parameter_bounds
+from sim.plots import network_map
+from sim.report import network_frames
 from sim.scenario import Scenario, bundled_scenarios, load_scenario
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 SCENARIO_ENV = "SAHEL_VIZ_SCENARIO"
 """Environment variable naming the scenario (bundled name or file) the page starts with."""
@@ -224,35 +223,6 @@ def headline(model: SahelModel) -> dict[str, Any]:
     }
 
 
-def network_frames(model: SahelModel) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The model's network as ``(nodes, edges)`` tables, with country stability and regime.
-
-    Uses :meth:`sim.network.SahelNetwork.to_frames` when the installed version has it, else
-    an equivalent export (``id``, ``kind``, ``name``, ``lat``, ``lon``, ``stability``,
-    ``regime``; ``source``, ``target``, ``type`` and the edge attributes).
-    """
-    import pandas as pd
-
-    values = {
-        iso: {"stability": c.stability, "regime": c.regime} for iso, c in model.countries.items()
-    }
-    to_frames = getattr(model.network, "to_frames", None)
-    if to_frames is not None:
-        return to_frames(values)
-    rows = []
-    for node, data in model.network.G.nodes(data=True):
-        lat, lon = data.get("capital") or (np.nan, np.nan)
-        rows.append(
-            {"id": node, "kind": data.get("kind", ""), "name": data.get("name", node),
-             "lat": lat, "lon": lon, **values.get(node, {})}
-        )  # fmt: skip
-    edges = [
-        {"source": u, "target": v, "type": key, **{k: x for k, x in d.items() if k != "target"}}
-        for u, v, key, d in model.network.G.edges(keys=True, data=True)
-    ]
-    return pd.DataFrame(rows), pd.DataFrame(edges, columns=["source", "target", "type"])
-
-
 # --- figures (matplotlib Figure objects, never pyplot: the server draws in threads) --------------
 
 
@@ -312,62 +282,13 @@ def influence_figure(model: SahelModel) -> Figure:
     return fig
 
 
-def draw_network_simple(
-    nodes: pd.DataFrame, edges: pd.DataFrame, *, ax: Any, title: str = "Network"
-) -> None:
-    """A plain drawing of the network tables: countries at their capitals coloured by
-    stability (red 0 to blue 1), borders grey, partnerships (power -> country) green, insurgent
-    presence orange; powers in a row above, groups below. Used until ``sim.plots.network_map``
-    is available."""
-    from matplotlib import colormaps
-
-    countries = nodes[nodes["kind"] == "country"]
-    pos = {r.id: (float(r.lon), float(r.lat)) for r in countries.itertuples()}
-    west, east = countries["lon"].min(), countries["lon"].max()
-    north, south = countries["lat"].max(), countries["lat"].min()
-    for kind, y in (("power", north + 4.0), ("group", south - 4.0)):
-        ids = nodes.loc[nodes["kind"] == kind, "id"].tolist()
-        for k, node in enumerate(ids):
-            pos[node] = (west + (east - west) * (k + 0.5) / max(len(ids), 1), y)
-    styles = {"border": ("#bbbbbb", "-"), "partnership": ("#009E73", "-"),
-              "presence": ("#E69F00", ":")}  # fmt: skip
-    for row in edges.itertuples():
-        style = styles.get(row.type)
-        if style and row.source in pos and row.target in pos:
-            (x0, y0), (x1, y1) = pos[row.source], pos[row.target]
-            ax.plot([x0, x1], [y0, y1], color=style[0], ls=style[1], lw=1, zorder=1)
-    cmap = colormaps["RdYlBu"]
-    for row in nodes.itertuples():
-        if row.id not in pos:
-            continue
-        x, y = pos[row.id]
-        if row.kind == "country":
-            colour = cmap(float(getattr(row, "stability", 0.5)))
-            ax.scatter([x], [y], s=260, color=colour, edgecolor="black", zorder=3)
-        else:
-            ax.scatter([x], [y], s=90, marker="s" if row.kind == "power" else "^",
-                       color="#dddddd", edgecolor="black", zorder=3)  # fmt: skip
-        ax.annotate(str(row.id), (x, y), ha="center", va="center", fontsize=7, zorder=4)
-    ax.set_title(title, fontsize=11)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
-
-
-def network_drawer() -> NetworkDrawer:
-    """``sim.plots.network_map`` when the installed version has it, else the simple drawing."""
-    try:
-        from sim.plots import network_map
-    except ImportError:
-        return draw_network_simple
-    return network_map
-
-
 def network_figure(model: SahelModel, draw: NetworkDrawer | None = None) -> Figure:
-    """The network at the current month; ``draw`` defaults to :func:`network_drawer`."""
+    """The network at the current month (countries at their capitals, edges by type, colour
+    by stability); ``draw`` defaults to :func:`sim.plots.network_map`."""
     fig = Figure(figsize=(7.6, 5.6), dpi=60, layout="constrained")  # room for the legend
     ax = fig.add_subplot()
     nodes, edges = network_frames(model)
-    (draw or network_drawer())(nodes, edges, ax=ax, title=f"Network, {model.date}")
+    (draw or network_map)(nodes, edges, ax=ax, title=f"Network, {model.date}")
     return fig
 
 

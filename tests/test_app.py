@@ -146,7 +146,7 @@ def test_network_figure_takes_a_swappable_drawer() -> None:
     countries = nodes[nodes["kind"] == "country"].set_index("id")
     assert countries.loc["NER", "stability"] == pytest.approx(model.countries["NER"].stability)
     assert countries["lat"].notna().all()
-    app.network_figure(model, app.draw_network_simple)  # the built-in drawing also works
+    assert app.network_figure(model).axes  # the default drawing: sim.plots.network_map
 
 
 def test_viz_rejects_an_unknown_scenario_before_starting_a_server() -> None:
