@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.errors import SahelError, UsageError
+from sim.errors import SahelError, UsageError, did_you_mean
 
 app = typer.Typer(
     name="sahel",
@@ -47,10 +47,7 @@ def _parse_overrides(items: list[str]) -> dict[str, float]:
         if not sep:
             raise UsageError(f"--param {item!r}: expected name=value, e.g. recruitment_rate=30")
         if name not in known:
-            import difflib
-
-            close = difflib.get_close_matches(name, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(name, known)
             raise UsageError(f"--param {name!r} is not a model parameter.{hint}")
         try:
             out[name] = float(value)

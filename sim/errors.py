@@ -57,3 +57,11 @@ class ScenarioError(SahelError, ValueError):
 
 class UsageError(SahelError, ValueError):
     """A command-line or API argument is invalid (an unknown parameter, a bad range)."""
+
+
+def did_you_mean(value: object, known: list[str]) -> str:
+    """`` Did you mean 'x'?`` for the closest of ``known`` to ``value``, or ``""``."""
+    import difflib
+
+    close = difflib.get_close_matches(str(value), known, n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""

@@ -20,7 +20,6 @@ notebook the notebook's own backend is left alone.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import sys
@@ -29,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+from sim.errors import did_you_mean
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -178,8 +179,7 @@ def _date_axis(ax: Axes) -> None:
 def _check_metric(frame: pd.DataFrame, metric: str, what: str = "table") -> None:
     if metric not in frame.columns:
         numeric = [c for c in frame.select_dtypes("number").columns if c not in _KEYS]
-        close = difflib.get_close_matches(metric, numeric, n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(metric, numeric)
         raise ValueError(
             f"{metric!r} is not a column of this {what}; known: {', '.join(numeric)}.{hint}"
         )
@@ -349,8 +349,7 @@ def paired_difference(
     missing = [k for k in keys if k not in over_time]
     if not keys or missing:
         known = ", ".join(over_time)
-        close = difflib.get_close_matches(metric, [k.split(" (")[0] for k in over_time], n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
+        hint = did_you_mean(metric, [k.split(" (")[0] for k in over_time])
         raise ValueError(f"no paired difference for {missing or metric!r}; known: {known}.{hint}")
     series = {k: over_time[k] for k in keys}
     units = {k: metric_unit(k.split(" (")[0]) or "units of the metric" for k in keys}

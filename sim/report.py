@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sim.errors import SahelError, UsageError
+from sim.errors import SahelError, UsageError, did_you_mean
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -382,14 +382,11 @@ def save_figure(fig: Figure, path: Path, *, dpi: int = 120, close: bool = True) 
 
 
 def _check_choices(folder: ResultsFolder, metrics: list[str], countries: list[str] | None) -> None:
-    import difflib
-
     regional, per_country = folder.metric_names()
     known = regional + per_country
     for metric in metrics:
         if metric not in known:
-            close = difflib.get_close_matches(metric, known, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(metric, known)
             raise UsageError(
                 f"--metric {metric!r} is not a metric of {folder.path}; known: "
                 f"{', '.join(known)}.{hint}"
@@ -398,8 +395,7 @@ def _check_choices(folder: ResultsFolder, metrics: list[str], countries: list[st
         present = sorted(set(next(iter(folder.runs.values())).countries["country"].astype(str)))
         for iso in countries:
             if iso not in present:
-                close = difflib.get_close_matches(iso, present, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(iso, present)
                 raise UsageError(
                     f"--country {iso!r} is not in {folder.path}; known: {', '.join(present)}.{hint}"
                 )

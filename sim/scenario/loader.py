@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario, month_index, month_name
 
 Path_ = tuple[str | int, ...]
@@ -317,9 +317,7 @@ def _with_parameter_file(
 # --- validation -------------------------------------------------------------------------------
 
 
-def _suggest(value: Any, known: list[str]) -> str:
-    close = difflib.get_close_matches(str(value), known, n=1)
-    return f" Did you mean {close[0]!r}?" if close else ""
+_suggest = did_you_mean
 
 
 def _suggest_file(name: str, known: list[str]) -> str:
