@@ -18,27 +18,24 @@ bundled scenarios name in their ``parameter_file`` field.
 from __future__ import annotations
 
 import json
-import math
 import platform
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.experiments.calibrate import CalibrationResult, FreeParameter, calibrate
 from sim.experiments.core import replicate_seed
+from sim.experiments.store import ExperimentStore, atomic_write_bytes
 from sim.observed import UCDP_CITATION, UCDP_FILE, load_ucdp
 from sim.parameters import Parameters
 from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, with_parameters
 from sim.simulator import SahelSimulator
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 HISTORICAL = "historical_2012"
 """The bundled scenario the model is calibrated and back-tested on."""
@@ -84,13 +81,25 @@ class YearlyDeathsSimulator(SahelSimulator):
     def summarise(self, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
         """Deaths per year in each country (only whole calendar years simulated)."""
         cty = tables["countries"]
-        years = cty["date"].dt.year
-        months = cty.groupby(years)["month"].nunique()
-        whole = set(months[months == 12].index)
-        sums = cty[years.isin(whole)].groupby([cty["country"], years], observed=True)
+        months = cty.groupby(cty["date"].dt.year)["month"].nunique()
+        deaths = yearly_deaths(cty)
+        deaths = deaths[deaths["year"].isin(months[months == 12].index)]
         return {
-            f"deaths_{iso}_{year}": float(v) for (iso, year), v in sums["fatalities"].sum().items()
+            f"deaths_{iso}_{year}": float(d)
+            for iso, year, d in deaths[["country", "year", "deaths"]].itertuples(index=False)
         }
+
+
+def deaths_from_summaries(summary: pd.DataFrame, by: str) -> pd.DataFrame:
+    """The ``deaths_<ISO3>_<year>`` columns of run summaries as a long table: ``by`` (the
+    column naming the run, e.g. ``replicate``), country, year, deaths."""
+    columns = [c for c in summary.columns if c.startswith("deaths_")]
+    long = summary.melt(id_vars=[by], value_vars=columns, value_name="deaths")
+    parts = long["variable"].str.extract(r"deaths_(?P<country>[A-Z]{3})_(?P<year>\d{4})")
+    return pd.DataFrame(
+        {by: long[by], "country": parts["country"], "year": parts["year"].astype(int),
+         "deaths": long["deaths"]}
+    )  # fmt: skip
 
 
 def observed_table(years: Sequence[int] = CALIBRATION_YEARS) -> pd.DataFrame:
@@ -123,10 +132,15 @@ def log_deaths_loss(
 
 
 def yearly_deaths(countries: pd.DataFrame) -> pd.DataFrame:
-    """Deaths per replicate, country and calendar year from a countries table."""
-    frame = countries.assign(year=countries["date"].dt.year)
-    out = frame.groupby(["replicate", "country", "year"], observed=True)["fatalities"].sum()
-    return out.rename("deaths").reset_index()
+    """Deaths per country and calendar year (and per replicate if the countries table has a
+    ``replicate`` column): columns [replicate,] country, year, deaths."""
+    keys = [k for k in ("replicate",) if k in countries.columns]
+    year = countries["date"].dt.year.rename("year")
+    grouped = countries.groupby([*(countries[k] for k in keys), countries["country"], year],
+                                observed=True)  # fmt: skip
+    out = grouped["fatalities"].sum().rename("deaths").reset_index()
+    out["country"] = out["country"].astype(str)
+    return out
 
 
 def band_table(deaths: pd.DataFrame) -> pd.DataFrame:
@@ -187,8 +201,6 @@ def calibrate_historical(
     sim = YearlyDeathsSimulator(base, months=months)
     observed = observed_table()
     root = spec.seed if seed is None else seed
-    from sim.experiments.store import ExperimentStore
-
     store = ExperimentStore(folder / "runs")
     store.create({"kind": "calibration", "simulator": sim.identity(), "root_seed": root,
                   "reps": reps, "lhs_points": lhs_points, "local_evals": local_evals,
@@ -200,17 +212,19 @@ def calibrate_historical(
         workers=workers, scheduler=scheduler, progress=progress,
     )  # fmt: skip
     fit = fit_table(base, result.best, months=months, reps=fit_reps, seed=root)
-    folder.mkdir(parents=True, exist_ok=True)
-    result.history.to_csv(folder / "history.csv", index=False)
-    fit.to_csv(folder / "fit.csv", index=False)
-    fig = fit_figure(fit, title="Calibration fit: model (median, 90% band) vs UCDP, 2012-2019")
-    fig.savefig(folder / "fit.png", dpi=120)
+    _write_csv(result.history, folder / "history.csv")
+    _write_csv(fit, folder / "fit.csv")
+    _write_fit_figure(
+        fit[["country", "year", "median", "low", "high"]], observed, folder / "fit.png",
+        title="Calibration fit: model (median, 90% band) vs UCDP, 2012-2019",
+    )  # fmt: skip
     manifest = _manifest(spec, result, observed, fit_reps=fit_reps, months=months)
     write_parameter_file(folder / "calibrated.yaml", result.best, manifest)
     written = None
     if parameter_file is not None:
         written = write_parameter_file(Path(parameter_file), result.best, manifest)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    blob = json.dumps(manifest, indent=2, default=str) + "\n"
+    atomic_write_bytes(folder / "manifest.json", blob.encode())
     return Calibration(result=result, fit=fit, folder=folder, parameter_file=written)
 
 
@@ -220,11 +234,11 @@ def fit_table(
     """Observed deaths next to the model's median and 90% band with ``params``, per country
     and calibration year."""
     sim = YearlyDeathsSimulator(spec, months=months)
-    rows = []
-    for r in range(reps):
-        tables = sim.simulate(params, replicate_seed(seed, r))
-        rows.append(yearly_deaths(tables["countries"].assign(replicate=r)))
-    bands = band_table(pd.concat(rows, ignore_index=True))
+    runs = pd.DataFrame(
+        [{"replicate": r, **sim.summarise(sim.simulate(params, replicate_seed(seed, r)))}
+         for r in range(reps)]
+    )  # fmt: skip
+    bands = band_table(deaths_from_summaries(runs, "replicate"))
     obs = observed_table()
     return obs.merge(bands, on=["country", "year"], how="left").rename(
         columns={"deaths": "observed"}
@@ -235,8 +249,6 @@ def write_parameter_file(path: Path, values: dict[str, float], manifest: dict[st
     """Write a parameter file (YAML: a comment header, ``calibration:`` and ``parameters:``),
     atomically."""
     import yaml
-
-    from sim.experiments.store import atomic_write_bytes
 
     header = (
         "# Calibrated parameter values, written by `sahel calibrate`; do not edit by hand.\n"
@@ -279,6 +291,7 @@ def _manifest(
         "loss_before": round(result.start_loss, 6) if result.start_loss is not None else None,
         "loss": round(result.loss, 6),
         "best": result.best,
+        "position_in_range": {k: round(v, 3) for k, v in result.position.items()},
         "runs": result.runs,
         "runs_executed": result.runs_executed,
         "points": len(result.history),
@@ -303,13 +316,14 @@ def backtest(
     """Run the (calibrated) historical scenario with ``reps`` replicates and return yearly
     deaths per country, 2012-2024: columns country, year, median, low, high (90% band).
 
-    Runs go through the experiment layer into ``out/runs`` (resumable) when ``out`` is given.
+    With ``out``, the runs go through the experiment layer into ``out/runs`` (a re-run
+    resumes) and ``out`` receives ``backtest.csv`` (that table) and ``backtest.png`` (against
+    UCDP's 2012-2019 deaths, later years shaded as out of sample).
     """
     import tempfile
 
     from sim.experiments.core import make_run
     from sim.experiments.execute import execute
-    from sim.experiments.store import ExperimentStore
 
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     sim = YearlyDeathsSimulator(spec)
@@ -322,61 +336,28 @@ def backtest(
         execute(sim, runs, store, backend=backend, workers=workers, scheduler=scheduler)
         summary = store.read("summary")
     summary = summary[summary["run_id"].isin({r.run_id for r in runs})]
-    long = summary.melt(
-        id_vars=["run_id"], value_vars=[c for c in summary if c.startswith("deaths_")]
-    )
-    parts = long["variable"].str.extract(r"deaths_(?P<country>[A-Z]{3})_(?P<year>\d{4})")
-    deaths = pd.DataFrame(
-        {"replicate": long["run_id"], "country": parts["country"],
-         "year": parts["year"].astype(int), "deaths": long["value"]}
-    )  # fmt: skip
-    return band_table(deaths)
+    deaths = deaths_from_summaries(summary, "run_id")
+    table = band_table(deaths)
+    if out is not None:
+        _write_csv(table, Path(out) / "backtest.csv")
+        _write_fit_figure(
+            table, observed_table(), Path(out) / "backtest.png",
+            title=f"Back-test: model (median, 90% band, {reps} replicates) vs UCDP;"
+            f" calibrated on {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}",
+        )  # fmt: skip
+    return table
 
 
-def fit_figure(
-    table: pd.DataFrame, *, title: str = "", observed: pd.DataFrame | None = None,
-    last_fitted_year: int = CALIBRATION_YEARS[-1],
-) -> Figure:  # fmt: skip
-    """Small multiples, one panel per country: the model's median and 90% band of deaths per
-    year against UCDP's observed deaths (dots); years after ``last_fitted_year`` shaded as out
-    of sample. ``table`` has country, year, median, low, high (and ``observed`` if
-    ``observed`` is not given)."""
-    from sim.observed import ISO3_BY_UCDP_NAME
-    from sim.plots import OKABE_ITO, _pyplot
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, frame.to_csv(index=False).encode())
 
-    plt = _pyplot()
 
-    names = {iso: name for name, iso in ISO3_BY_UCDP_NAME.items()}
-    obs = observed if observed is not None else table[["country", "year", "observed"]]
-    totals = table.groupby("country")["median"].sum().sort_values(ascending=False)
-    countries = totals.index.tolist()
-    ncols = 5
-    nrows = math.ceil(len(countries) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False,
-                             constrained_layout=True)  # fmt: skip
-    for ax, iso in zip(axes.flat, countries, strict=False):
-        sub = table[table["country"] == iso].sort_values("year")
-        ax.fill_between(sub["year"], sub["low"], sub["high"], color=OKABE_ITO[0], alpha=0.25,
-                        lw=0, label="model 90% band")  # fmt: skip
-        ax.plot(sub["year"], sub["median"], color=OKABE_ITO[0], lw=1.8, label="model median")
-        o = obs[obs["country"] == iso].sort_values("year")
-        ax.plot(o["year"], o["observed"] if "observed" in o else o["deaths"], "o",
-                color=OKABE_ITO[1], ms=4, label="UCDP observed")  # fmt: skip
-        if sub["year"].max() > last_fitted_year:
-            ax.axvspan(last_fitted_year + 0.5, sub["year"].max() + 0.5, color="0.9", zorder=0,
-                       label="out of sample")  # fmt: skip
-        ax.set_title(names.get(iso, iso), fontsize=10)
-        ax.set_yscale("symlog", linthresh=10)
-        values = [sub["high"].max(), o["observed"].max() if "observed" in o else o["deaths"].max()]
-        top = max((v for v in values if pd.notna(v)), default=0.0)
-        ax.set_ylim(0, max(30.0, 1.5 * top))  # quiet countries: an axis from 0 to 30
-        ax.grid(alpha=0.3)
-        ax.set_xlabel("year")
-        ax.set_ylabel("deaths per year")
-    for ax in list(axes.flat)[len(countries) :]:
-        ax.remove()
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9)
-    if title:
-        fig.suptitle(title)
-    return fig
+def _write_fit_figure(
+    table: pd.DataFrame, observed: pd.DataFrame, path: Path, *, title: str
+) -> None:
+    from sim.plots import model_vs_observed
+    from sim.report import save_figure
+
+    fig = model_vs_observed(table, observed, title=title, last_fitted_year=CALIBRATION_YEARS[-1])
+    save_figure(fig, path)

@@ -727,8 +727,11 @@ def calibrate(
     table = Table(title=f"calibration: loss {r.start_loss:.4f} -> {r.loss:.4f}")
     table.add_column("parameter")
     table.add_column("fitted", justify="right")
+    table.add_column("position in range (0-1)", justify="right")
     for name, value in r.best.items():
-        table.add_row(name, f"{value:.4g}")
+        pos = r.position[name]
+        edge = " (at the edge)" if min(pos, 1.0 - pos) < 0.01 else ""
+        table.add_row(name, f"{value:.4g}", f"{pos:.2f}{edge}")
     out_console.print(table)
     err_console.print(
         f"{len(r.history)} points, {r.runs} runs ({r.runs_executed} executed now) in"
@@ -755,24 +758,13 @@ def backtest(
     replicates, deaths per year) and backtest.png against UCDP's observed 2012-2019 deaths;
     years from 2020 on are out of sample. Re-running the same command resumes.
     """
-    from sim.calibration import CALIBRATION_YEARS, fit_figure
     from sim.calibration import backtest as run_backtest
-    from sim.experiments.store import atomic_write_bytes
-    from sim.observed import load_ucdp
 
     _prepare_folder(out, force)
     table = run_backtest(
         scenario=scenario, reps=reps, seed=seed, out=out,
         backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
     )  # fmt: skip
-    atomic_write_bytes(out / "backtest.csv", table.to_csv(index=False).encode())
-    observed = load_ucdp().rename(columns={"deaths": "observed"})
-    fig = fit_figure(
-        table, observed=observed[["country", "year", "observed"]],
-        title=f"Back-test: model (median, 90% band, {reps} replicates) vs UCDP;"
-        f" calibrated on {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}",
-    )  # fmt: skip
-    fig.savefig(out / "backtest.png", dpi=120)
     err_console.print(f"wrote {out}/backtest.csv ({len(table)} rows) and {out}/backtest.png")
 
 

@@ -955,6 +955,47 @@ def event_timeline(
 # --- the overview figure of `sahel run` -------------------------------------------------------
 
 
+def model_vs_observed(
+    table: pd.DataFrame,
+    observed: pd.DataFrame,
+    *,
+    title: str = "",
+    last_fitted_year: int | None = None,
+) -> Figure:
+    """Small multiples, one panel per country: a model's median and 90% band of deaths per
+    year (``table``: country, year, median, low, high) against observed deaths (``observed``:
+    country, year, deaths; dots). Years after ``last_fitted_year`` are shaded as out of
+    sample. Symmetric-log y axis, 0 to at least 30 deaths."""
+    plt = _pyplot()
+    countries = table.groupby("country")["median"].sum().sort_values(ascending=False).index
+    ncols = 5
+    nrows = math.ceil(len(countries) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False,
+                             constrained_layout=True)  # fmt: skip
+    for ax, iso in zip(axes.flat, countries, strict=False):
+        sub = table[table["country"] == iso].sort_values("year")
+        obs = observed[observed["country"] == iso].sort_values("year")
+        ax.fill_between(sub["year"], sub["low"], sub["high"], color=OKABE_ITO[0], alpha=0.25,
+                        lw=0, label="model 90% band")  # fmt: skip
+        ax.plot(sub["year"], sub["median"], color=OKABE_ITO[0], lw=1.8, label="model median")
+        ax.plot(obs["year"], obs["deaths"], "o", color=OKABE_ITO[1], ms=4, label="observed (UCDP)")
+        if last_fitted_year is not None and sub["year"].max() > last_fitted_year:
+            ax.axvspan(last_fitted_year + 0.5, sub["year"].max() + 0.5, color="0.9", zorder=0,
+                       label="out of sample")  # fmt: skip
+        top = np.nanmax([sub["high"].max(), obs["deaths"].max(), 0.0])
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_ylim(0, max(30.0, 1.5 * top))  # quiet countries: an axis from 0 to 30
+        ax.set(title=country_name(str(iso)), xlabel="year", ylabel="deaths per year")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(countries) :]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 def _band(ax: Axes, frame: pd.DataFrame, column: str, *, label: str, color: str) -> None:
     """Mean line and 5-95% band of ``column`` across replicates, by date."""
     grouped = frame.groupby("date")[column]

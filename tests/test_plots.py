@@ -345,3 +345,26 @@ def test_agg_only_when_no_backend_was_chosen() -> None:
 def test_poly_collection_is_the_band(result: RunResult) -> None:
     ax = plots.time_series(result.regional, "n_juntas").axes[0]
     assert all(isinstance(c, PolyCollection) for c in ax.collections)
+
+
+def test_model_vs_observed_has_one_full_panel_per_country() -> None:
+    years = list(range(2012, 2016))
+    table = pd.DataFrame(
+        [{"country": c, "year": y, "median": m * (y - 2011), "low": 0.5 * m * (y - 2011),
+          "high": 2 * m * (y - 2011)} for c, m in (("MLI", 100), ("NER", 10), ("GHA", 0))
+         for y in years]
+    )  # fmt: skip
+    observed = pd.DataFrame(
+        [{"country": c, "year": y, "deaths": 5.0} for c in ("MLI", "NER", "GHA") for y in years[:2]]
+    )
+    fig = plots.model_vs_observed(table, observed, title="fit", last_fitted_year=2013)
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["Mali", "Niger", "Ghana"]  # by total, largest first
+    for ax in axes:
+        assert ax.get_ylabel() == "deaths per year"
+        median, points = ax.get_lines()
+        assert list(median.get_xdata()) == years
+        assert list(points.get_xdata()) == years[:2]
+        assert len(ax.collections) == 1 and len(ax.patches) == 1  # band; out-of-sample span
+        assert ax.get_ylim()[1] >= 30
+    plt.close(fig)

@@ -16,11 +16,9 @@ to a number.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +29,7 @@ from scipy.stats import qmc
 
 from sim.errors import UsageError
 from sim.experiments.core import Run, Simulator, make_run
-from sim.experiments.execute import _dask_client, _pool_context, _resolve_backend, execute
+from sim.experiments.execute import execute, reusable_backend
 from sim.experiments.store import SUMMARY, ExperimentStore
 
 Loss = Callable[[pd.DataFrame], float]
@@ -81,6 +79,8 @@ class CalibrationResult:
 
     Attributes:
         best: the fitted parameter values.
+        position: where each fitted value lies in its search range, 0-1 (on the log scale
+            for log-scaled parameters); 0 or 1 means the box, not the data, stopped the search.
         loss: the loss at ``best``.
         start_loss: the loss at ``start`` (the values before calibration), if given.
         history: one row per evaluated point, in order: ``stage`` (``start``, ``lhs`` or
@@ -92,6 +92,7 @@ class CalibrationResult:
     """
 
     best: dict[str, float]
+    position: dict[str, float]
     loss: float
     start_loss: float | None
     history: pd.DataFrame
@@ -177,23 +178,6 @@ class _Evaluator:
             self.read_parts.add(part.name)
 
 
-@contextlib.contextmanager
-def _persistent_backend(backend: Any, scheduler: str | None, workers: int | None) -> Iterator[Any]:
-    """One pool or Dask client for the whole calibration (not one per evaluation)."""
-    kind, n_workers = _resolve_backend(backend, scheduler, workers)
-    if not isinstance(backend, str) or kind == "serial":
-        yield backend  # an Executor or Client the caller owns, or "serial"
-    elif kind == "local":
-        pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context())
-        try:
-            yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-    else:
-        with _dask_client(backend, scheduler, workers) as client:
-            yield client
-
-
 def calibrate(
     simulator: Simulator,
     free: Sequence[FreeParameter],
@@ -236,7 +220,7 @@ def calibrate(
     def values(unit: Sequence[float]) -> dict[str, float]:
         return {f.name: f.value(u) for f, u in zip(free, unit, strict=True)}
 
-    with _persistent_backend(backend, scheduler, workers) as back:
+    with reusable_backend(backend, scheduler, workers) as back:
         ev = _Evaluator(simulator, store, loss, reps=reps, root_seed=root_seed, backend=back,
                         workers=workers, progress=progress)  # fmt: skip
         start_loss = None
@@ -280,8 +264,10 @@ def calibrate(
         f" evaluations) over {len(free)} free parameters; {reps} replicates per point with"
         f" common random numbers (root seed {root_seed})"
     )
+    best = {n: float(best_row[n]) for n in names}
     return CalibrationResult(
-        best={n: float(best_row[n]) for n in names},
+        best=best,
+        position={f.name: f.unit(best[f.name]) for f in free},
         loss=float(best_row["loss"]),
         start_loss=start_loss,
         history=history,

@@ -220,6 +220,28 @@ def execute(
     return report
 
 
+@contextlib.contextmanager
+def reusable_backend(
+    backend: Any = "local", scheduler: str | None = None, workers: int | None = None
+) -> Iterator[Any]:
+    """A back end to pass to many :func:`execute` calls in a row (a calibration's hundreds of
+    small evaluations): ``"local"`` becomes one process pool and ``"dask"`` (or a scheduler
+    address) one client, both closed on exit; ``"serial"``, an Executor or a Client are
+    yielded as they are."""
+    kind, n_workers = _resolve_backend(backend, scheduler, workers)
+    if not isinstance(backend, str) or kind == "serial":
+        yield backend
+    elif kind == "local":
+        pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context())
+        try:
+            yield pool
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        with _dask_client(backend, scheduler, workers) as client:
+            yield client
+
+
 def _resolve_backend(backend: Any, scheduler: str | None, workers: int | None) -> tuple[str, int]:
     """The back end's kind (serial, local, dask) and the number of workers."""
     if workers is not None and workers < 1:

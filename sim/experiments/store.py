@@ -178,6 +178,7 @@ class ExperimentStore:
     def __init__(self, path: str | os.PathLike[str], *, clean: bool = True) -> None:
         self.path = Path(path).resolve()
         self.path.mkdir(parents=True, exist_ok=True)
+        self._run_ids: dict[tuple[str, str, int, int], frozenset[str]] = {}  # per part file
         if clean:
             self.clean_tmp(older_than=STALE_TMP_SECONDS)
 
@@ -323,14 +324,13 @@ class ExperimentStore:
         after a few more batches reads only the new parts.
         """
         done: set[str] = set()
-        cache = self.__dict__.setdefault("_run_id_cache", {})
         for part in self.parts(table):
             stat = part.stat()
             key = (table, part.name, stat.st_size, stat.st_mtime_ns)
-            ids = cache.get(key)
+            ids = self._run_ids.get(key)
             if ids is None:
                 column = pq.read_table(part, columns=["run_id"]).column("run_id")
-                ids = cache[key] = frozenset(column.to_pylist())
+                ids = self._run_ids[key] = frozenset(column.to_pylist())
             done.update(ids)
         return done
 

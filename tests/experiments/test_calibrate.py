@@ -60,6 +60,8 @@ def test_finds_the_known_optimum_and_improves_on_the_start(tmp_path) -> None:
     lhs_best = result.history.loc[result.history["stage"] == "lhs", "loss"].min()
     assert result.loss <= lhs_best < result.start_loss
     assert result.loss < 1e-3
+    assert result.position["a"] == pytest.approx(TRUE["a"], abs=0.02)  # range 0-1
+    assert result.position["b"] == pytest.approx(FREE[1].unit(result.best["b"]))
     assert list(result.history["stage"].unique()) == ["start", "lhs", "nelder-mead"]
     assert result.runs == 3 * len(result.history.drop_duplicates(["a", "b"]))
 
