@@ -5,7 +5,7 @@ SHELL := bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
-LINT_PATHS := $(wildcard sim tests benchmarks)
+LINT_PATHS := $(wildcard sim tests benchmarks scripts)
 CODE_DIRS := $(wildcard sim tests benchmarks scripts notebooks)
 
 .PHONY: setup test results calibrate backtest lint lock clean

@@ -107,3 +107,17 @@ def test_backtest_writes_yearly_deaths_2012_to_2024(tmp_path) -> None:
 def test_calibrate_rejects_bad_budgets() -> None:
     done = sahel("calibrate", "--reps", "0")
     assert done.returncode == 2
+
+
+def test_calibrate_no_install_leaves_the_bundled_parameter_file_alone(tmp_path) -> None:
+    bundled = PARAMETER_FILE.read_bytes()
+    out = tmp_path / "cal"
+    done = sahel("calibrate", "--out", str(out), "--reps", "1", "--lhs", "1",
+                 "--local-evals", "0", "--fit-reps", "1", "--backend", "serial",
+                 "--no-install")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert PARAMETER_FILE.read_bytes() == bundled
+    assert str(PARAMETER_FILE) not in done.stderr  # said only when it is written
+    written = yaml.safe_load((out / "calibrated.yaml").read_text())
+    assert sorted(written["parameters"]) == sorted(f.name for f in FREE_PARAMETERS)
+    assert "position in range" in done.stdout

@@ -1,0 +1,136 @@
+"""Scenario features added for the historical run: parameter files, theatres, exposure, and the
+``split`` and ``mobilise`` events. Each is checked for what it does and for its errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from sim.errors import ScenarioError
+from sim.events import apply_event
+from sim.model import SahelModel
+from sim.scenario import load_scenario, validate_data
+from sim.scenario.schema import Mobilise, Split
+from tests.worlds import tiny_data
+
+
+def write(path: Path, data: dict) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --- parameter_file ---------------------------------------------------------------------------
+
+
+def test_parameter_file_sets_values_and_the_scenario_s_own_take_precedence(tmp_path) -> None:
+    write(tmp_path / "fitted.yaml", {"parameters": {"recruitment_rate": 31.5, "raid_share": 0.05}})
+    scn = write(
+        tmp_path / "world.yaml",
+        tiny_data({"parameter_file": "fitted.yaml", "parameters": {"raid_share": 0.3}}),
+    )
+    spec = load_scenario(scn)
+    assert spec.parameters.recruitment_rate == 31.5  # from the file
+    assert spec.parameters.raid_share == 0.3  # the scenario's own value wins
+
+
+def test_a_missing_parameter_file_names_the_scenario_field_and_the_path(tmp_path) -> None:
+    scn = write(tmp_path / "world.yaml", tiny_data({"parameter_file": "nowhere.yaml"}))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scn)
+    (problem,) = info.value.problems
+    assert problem.path == "parameter_file"
+    assert problem.file.endswith("world.yaml") and problem.line is not None
+    assert "nowhere.yaml" in problem.message and "not found" in problem.message
+
+
+def test_an_unknown_parameter_in_the_file_is_reported_at_its_line_in_that_file(tmp_path) -> None:
+    (tmp_path / "fitted.yaml").write_text("parameters:\n  recruitment_rate: 30\n  raid_shar: 0.1\n")
+    scn = write(tmp_path / "world.yaml", tiny_data({"parameter_file": "fitted.yaml"}))
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(scn)
+    (problem,) = info.value.problems
+    assert problem.path == "parameters.raid_shar"
+    assert problem.file.endswith("fitted.yaml") and problem.line == 3
+    assert "raid_share" in problem.message  # did you mean
+
+
+def test_a_parameter_file_without_a_parameters_mapping_is_an_error(tmp_path) -> None:
+    (tmp_path / "fitted.yaml").write_text("recruitment_rate: 30\n")
+    scn = write(tmp_path / "world.yaml", tiny_data({"parameter_file": "fitted.yaml"}))
+    with pytest.raises(ScenarioError, match="parameters"):
+        load_scenario(scn)
+
+
+# --- theatre and exposure ---------------------------------------------------------------------
+
+
+def test_a_theatre_names_known_countries() -> None:
+    data = tiny_data({"groups": {"JNIM": {"theatre": ["NER", "XYZ"]}}})
+    with pytest.raises(ScenarioError) as info:
+        validate_data(data)
+    assert [p.path for p in info.value.problems] == ["groups.JNIM.theatre[1]"]
+
+
+def test_a_group_raids_and_spreads_only_inside_its_theatre() -> None:
+    spec = validate_data(tiny_data({"groups": {"JNIM": {"theatre": ["NER", "MLI"]}}}))
+    model = SahelModel(spec, rng=2)
+    jnim = model.groups["JNIM"]
+    bfa = model.countries["BFA"]
+    assert all(bfa not in reach for reach in jnim.reach.values())
+    model.run(24)
+    assert bfa not in jnim.presence and bfa not in jnim.raids
+
+
+def test_recruitment_is_proportional_to_exposure() -> None:
+    """Same seed, same state: half the exposed population gives half the recruits."""
+    recruits = {}
+    for exposure in (1.0, 0.5):
+        spec = validate_data(tiny_data({"countries": {"NER": {"exposure": exposure}}}))
+        model = SahelModel(spec, rng=5)
+        ner, jnim = model.countries["NER"], model.groups["JNIM"]
+        ner.assess_security()
+        for country, edge in jnim.presence.items():
+            edge["share"] = 1.0 - country.control
+        before = jnim.presence[ner]["fighters"]
+        jnim.recruit(np.zeros(len(model.countries_in_order)))  # the same (mean) noise
+        recruits[exposure] = jnim.presence[ner]["fighters"] - before
+    assert recruits[1.0] > 0
+    assert recruits[0.5] == pytest.approx(0.5 * recruits[1.0])
+
+
+# --- split and mobilise -----------------------------------------------------------------------
+
+
+def test_split_needs_known_groups() -> None:
+    event = {"at": "2024-03", "do": "split", "group": "ISWAP", "parent": "JNIM",
+             "country": "NER", "share": 0.5}  # fmt: skip
+    with pytest.raises(ScenarioError) as info:
+        validate_data(tiny_data({"events": [event]}))
+    assert [p.path for p in info.value.problems] == ["events[0].group"]
+
+
+def test_split_moves_fighters_without_creating_any() -> None:
+    spec = validate_data(
+        tiny_data({"groups": {"ISSP": {"name": "IS Sahel", "affiliation": "Islamic State"}}})
+    )
+    model = SahelModel(spec, rng=1)
+    ner = model.countries["NER"]
+    before = model.groups["JNIM"].presence[ner]["fighters"]
+    apply_event(model, Split(at="2024-01", do="split", group="ISSP", parent="JNIM",
+                             country="NER", share=0.25))  # fmt: skip
+    assert model.groups["ISSP"].presence[ner]["fighters"] == pytest.approx(0.25 * before)
+    assert model.groups["JNIM"].presence[ner]["fighters"] == pytest.approx(0.75 * before)
+
+
+def test_mobilise_changes_forces_never_below_zero_and_sets_capacity() -> None:
+    model = SahelModel(validate_data(tiny_data()), rng=1)
+    ner = model.countries["NER"]
+    apply_event(model, Mobilise(at="2024-01", do="mobilise", country="NER", troops=5000,
+                                capacity=0.5))  # fmt: skip
+    assert (ner.forces, ner.capacity) == (25000, 0.5)
+    apply_event(model, Mobilise(at="2024-01", do="mobilise", country="NER", troops=-99999))
+    assert ner.forces == 0 and ner.capacity == 0.5
+    assert [e["kind"] for e in model.event_log[-2:]] == ["mobilise", "mobilise"]
