@@ -176,6 +176,13 @@ def _date_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
 
 
+def _legend_marker(**style: Any) -> Any:
+    """A legend entry that is a marker alone (no line): ``marker``, ``color``, ``label``..."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], ls="", **style)
+
+
 def _check_metric(frame: pd.DataFrame, metric: str, what: str = "table") -> None:
     if metric not in frame.columns:
         numeric = [c for c in frame.select_dtypes("number").columns if c not in _KEYS]
@@ -694,11 +701,8 @@ def network_map(
                 linewidths=np.asarray(linewidths)[~known],
             )
         handles.append(
-            Line2D(
-                [],
-                [],
+            _legend_marker(
                 marker="o",
-                ls="",
                 color="0.6",
                 markeredgecolor="black",
                 markersize=10,
@@ -707,11 +711,8 @@ def network_map(
         )
         if junta.any():
             handles.append(
-                Line2D(
-                    [],
-                    [],
+                _legend_marker(
                     marker="o",
-                    ls="",
                     color="white",
                     markersize=10,
                     markeredgecolor="#D55E00",
@@ -737,11 +738,8 @@ def network_map(
             zorder=3,
         )
         handles.append(
-            Line2D(
-                [],
-                [],
+            _legend_marker(
                 marker=marker,
-                ls="",
                 color=colour or "0.6",
                 markersize=10,
                 markeredgecolor="black",
@@ -822,7 +820,6 @@ def event_timeline(
     the share of replicates in which each happened that month, and the legend says so.
     """
     from matplotlib.colors import to_rgba
-    from matplotlib.lines import Line2D
 
     skip = set(skip)
     table = events[~events["kind"].isin(skip)].copy()
@@ -881,37 +878,20 @@ def event_timeline(
         marker = (
             next(m for lab, m in EVENT_CATEGORIES.values() if lab == cat) if cat != "other" else "."
         )
-        handles.append(Line2D([], [], marker=marker, ls="", color="0.3", markersize=8, label=cat))
+        handles.append(_legend_marker(marker=marker, color="0.3", markersize=8, label=cat))
     actors = [a for a in POWER_COLOURS if a in set(counts["actor"])]
     for a in actors:
         handles.append(
-            Line2D(
-                [],
-                [],
-                marker="o",
-                ls="",
-                color=POWER_COLOURS[a],
-                markersize=8,
-                label=f"actor: {POWER_NAMES[a]}",
+            _legend_marker(
+                marker="o", color=POWER_COLOURS[a], markersize=8, label=f"actor: {POWER_NAMES[a]}"
             )
         )
     handles.append(
-        Line2D(
-            [],
-            [],
-            marker="o",
-            ls="",
-            color="0.3",
-            markersize=8,
-            label="actor: a bloc, junta or group",
-        )
+        _legend_marker(marker="o", color="0.3", markersize=8, label="actor: a bloc, junta or group")
     )
     handles.append(
-        Line2D(
-            [],
-            [],
+        _legend_marker(
             marker="o",
-            ls="",
             color="0.3",
             markeredgecolor="black",
             markersize=9,
@@ -922,11 +902,8 @@ def event_timeline(
         for k in sorted({1, n_reps}):
             share = k / n_reps
             handles.append(
-                Line2D(
-                    [],
-                    [],
+                _legend_marker(
                     marker="o",
-                    ls="",
                     markeredgewidth=0,
                     color=(0.3, 0.3, 0.3, 0.3 + 0.7 * share),
                     markersize=math.sqrt(25 + 65 * share),
@@ -935,11 +912,8 @@ def event_timeline(
             )
     else:
         handles.append(
-            Line2D(
-                [],
-                [],
+            _legend_marker(
                 marker="o",
-                ls="",
                 markeredgewidth=0,
                 color="0.3",
                 markersize=math.sqrt(90),
