@@ -1,7 +1,7 @@
 """Wall time of the calibration with its default budget (issue 5 target: under 30 minutes on
 2 cores), and how the loss fell.
 
-Run: ``.venv/bin/python benchmarks/bench_calibration.py [--repeats 1] [--workers 2]``
+Run: ``.venv/bin/python benchmarks/bench_calibration.py [--repeats 3] [--workers 2]``
 
 Each repeat calibrates the bundled historical scenario into a fresh temporary folder (so
 nothing is resumed) from the documented prior values of the free parameters (as a first
@@ -62,7 +62,7 @@ def _python(code: str, *args: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
