@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 CALIBRATE = """
 import json, sys, time
-from sim.calibration import FREE_PARAMETERS, calibrate_historical
-from sim.parameters import Parameters
+from sim.studies.calibration import FREE_PARAMETERS, calibrate_historical
+from sim.world.parameters import Parameters
 from sim.scenario import load_scenario, with_parameters
 t0 = time.perf_counter()
 # start from the documented priors, as a first calibration would
@@ -43,7 +43,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "runs": r.runs, "points":
 
 ONE_RUN = """
 import json, statistics, time
-from sim.calibration import YearlyDeathsSimulator
+from sim.studies.calibration import YearlyDeathsSimulator
 sim = YearlyDeathsSimulator("historical_2012", months=96)
 sim.simulate({}, 0)
 times = []

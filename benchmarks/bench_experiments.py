@@ -31,10 +31,10 @@ import json, resource, sys, tempfile, threading, time
 from concurrent.futures import ProcessPoolExecutor
 import psutil
 from pathlib import Path
-from sim.experiments.core import make_run
-from sim.experiments.execute import _pool_context, execute
-from sim.experiments.store import ExperimentStore
-from sim.simulator import SahelSimulator
+from sim.engine.core import make_run
+from sim.engine.execute import _pool_context, execute
+from sim.engine.store import ExperimentStore
+from sim.studies.simulator import SahelSimulator
 
 if __name__ == "__main__":
 
@@ -97,8 +97,8 @@ if __name__ == "__main__":
 RUN_BATCH_RUN = """
 import json, sys, time
 import mesa
-from sim.experiments.core import replicate_seed
-from sim.model import SahelModel
+from sim.engine.core import replicate_seed
+from sim.world.model import SahelModel
 from sim.scenario import load_scenario
 
 n, months = int(sys.argv[1]), int(sys.argv[2])

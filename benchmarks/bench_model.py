@@ -9,7 +9,7 @@ Run from the project root::
 What is measured (see benchmarks/README.md for details):
 
 1. Import time: the median wall time of fresh ``python -c "import sim"`` and
-   ``python -c "import sim.model"`` subprocesses, minus that of ``python -c "pass"``.
+   ``python -c "import sim.world.model"`` subprocesses, minus that of ``python -c "pass"``.
 2. Workload W: ``SahelModel(spec, rng=seed, months=120).run()`` for scenario ``us_withdraws``
    (spec loaded once, one warm-up run, a different seed per run), against a 20 ms target, plus
    the time per agent-step and the share of time spent in ``datacollector.collect``.
@@ -98,10 +98,10 @@ def bench_imports(reps: int, warmup: bool = True) -> dict[str, Any]:
     """Time fresh interpreters; rounds interleave the statements so drift hits all alike.
 
     ``warmup`` spawns each statement once untimed first (bytecode and OS file caches); the
-    caller may skip it when ``sim.model`` was just imported in-process, which warms the same
+    caller may skip it when ``sim.world.model`` was just imported in-process, which warms the same
     caches.
     """
-    stmts = {"baseline": "pass", "import sim": "import sim", "import sim.model": "import sim.model"}
+    stmts = {"baseline": "pass", "import sim": "import sim", "import sim.world.model": "import sim.world.model"}
     for code in stmts.values() if warmup else ():
         _spawn(code)
     samples: dict[str, list[float]] = {k: [] for k in stmts}
@@ -110,7 +110,7 @@ def bench_imports(reps: int, warmup: bool = True) -> dict[str, Any]:
             samples[key].append(_spawn(code))
     base = statistics.median(samples["baseline"])
     out: dict[str, Any] = {"reps": reps, "baseline_ms": summary_ms(samples["baseline"])}
-    for key in ("import sim", "import sim.model"):
+    for key in ("import sim", "import sim.world.model"):
         out[key] = {
             "net_median_ms": (statistics.median(samples[key]) - base) * 1e3,
             "net_min_ms": (min(samples[key]) - min(samples["baseline"])) * 1e3,
@@ -129,7 +129,7 @@ def bench_workload(runs: int, months: int = W_MONTHS) -> dict[str, Any]:
     ``datacollector.collect`` replaced by a no-op on the instance; and with ``collect``
     wrapped by a timer (direct measurement of its share).
     """
-    from sim.model import SahelModel
+    from sim.world.model import SahelModel
     from sim.scenario import load_scenario
 
     spec = load_scenario(W_SCENARIO)
@@ -359,7 +359,7 @@ def _size(model: Any) -> tuple[int, int]:
 def bench_scaling(sizes: list[int], reps: int, months: int, scaled_powers: bool) -> dict[str, Any]:
     """Time ``months`` steps on synthetic worlds of each size; the model is built untimed."""
     from sim.errors import ScenarioError
-    from sim.model import SahelModel
+    from sim.world.model import SahelModel
     from sim.scenario import validate_data
 
     rows: list[dict[str, Any]] = []
@@ -475,7 +475,7 @@ def environment() -> dict[str, Any]:
 def print_imports(res: dict[str, Any]) -> None:
     print(f"\n1. Import time (fresh interpreters, median of {res['reps']}, minus `python -c pass`)")
     print(f"   python -c pass              {res['baseline_ms']['median']:8.1f} ms (baseline)")
-    for key in ("import sim", "import sim.model"):
+    for key in ("import sim", "import sim.world.model"):
         r = res[key]
         print(
             f"   {key:<27} {r['net_median_ms']:8.1f} ms  "

@@ -1,4 +1,4 @@
-"""Fill the parameter table in ``docs/ODD.md`` from ``sim.parameters.parameter_table()``.
+"""Fill the parameter table in ``docs/ODD.md`` from ``sim.world.parameters.parameter_table()``.
 
 The table sits between the markers ``<!-- parameters:start -->`` and
 ``<!-- parameters:end -->``; everything between them is replaced, the rest of the file is kept.
@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from sim.parameters import parameter_table
+from sim.world.parameters import parameter_table
 from sim.scenario import SCENARIO_DIR
 
 ODD = Path(__file__).resolve().parent / "ODD.md"

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "SahelModel": "sim.model",
-    "Parameters": "sim.parameters",
+    "SahelModel": "sim.world.model",
+    "Parameters": "sim.world.parameters",
     "Scenario": "sim.scenario",
     "load_scenario": "sim.scenario",
     "bundled_scenarios": "sim.scenario",
     "ScenarioError": "sim.errors",
-    "run": "sim.runner",
-    "run_scenario": "sim.runner",
+    "run": "sim.studies.run",
+    "run_scenario": "sim.studies.run",
 }
 
 __all__ = [
@@ -42,13 +42,19 @@ __all__ = [
 
 if TYPE_CHECKING:
     from sim.errors import ScenarioError
-    from sim.model import SahelModel
-    from sim.parameters import Parameters
-    from sim.runner import run, run_scenario
     from sim.scenario import Scenario, bundled_scenarios, load_scenario
+    from sim.studies.run import run, run_scenario
+    from sim.world.model import SahelModel
+    from sim.world.parameters import Parameters
+
+
+_MODULES = {"plots": "sim.views.figures"}
+"""Modules reachable as attributes: ``from sim import plots`` (the figure functions)."""
 
 
 def __getattr__(name: str) -> Any:
+    if name in _MODULES:
+        return import_module(_MODULES[name])
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from sim.engine.errors import EngineError
 from sim.errors import SahelError, UsageError, did_you_mean
 
 app = typer.Typer(
@@ -38,7 +39,7 @@ ScenarioArg = Annotated[
 
 def _parse_overrides(items: list[str]) -> dict[str, float]:
     """Turn ``name=value`` strings into a dict, with clear errors."""
-    from sim.parameters import Parameters
+    from sim.world.parameters import Parameters
 
     known = sorted(Parameters.model_fields)
     out: dict[str, float] = {}
@@ -108,15 +109,15 @@ def run(
         raise UsageError(
             f"{target} already exists; choose another --out or pass --force to replace it"
         )
-    from sim.runner import run_scenario
+    from sim.studies.run import run_scenario
 
     with _Reporter(spec.name, quiet) as report:
         result = run_scenario(
             spec, reps=reps, seed=seed, months=months, parameters=overrides,
             on_replicate=lambda r: report(r + 1, reps),
         )  # fmt: skip
-    from sim.plots import key_metrics
-    from sim.results import write_run
+    from sim.studies._old_results import write_run
+    from sim.views.figures import key_metrics
 
     def figure(res):
         return key_metrics(
@@ -130,7 +131,7 @@ def run(
 
 
 def _print_summary(result) -> None:
-    from sim.runner import summarise
+    from sim.studies.run import summarise
 
     regional, countries = summarise(result)
     table = Table(
@@ -454,7 +455,7 @@ def status(
     folder: Annotated[Path, typer.Argument(help="An experiment folder (compare, sweep, ...).")],
 ) -> None:
     """Show the progress of an experiment: runs done and to do, batches, timings."""
-    from sim.experiments.store import experiment_status
+    from sim.engine.store import experiment_status
 
     stores = (
         [folder] if (folder / "manifest.json").exists() and (folder / "status.log").exists() else []
@@ -526,7 +527,7 @@ def schema() -> None:
 @app.command()
 def parameters() -> None:
     """List the model parameters with default, unit, range and justification."""
-    from sim.parameters import parameter_table
+    from sim.world.parameters import parameter_table
 
     table = Table()
     for col in ("name", "default", "unit", "range", "justification"):
@@ -585,7 +586,7 @@ def plot(
     """
     import warnings
 
-    from sim.report import FIGURES, ReplayWarning, write_figures
+    from sim.views.report import FIGURES, ReplayWarning, write_figures
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReplayWarning)
@@ -616,7 +617,7 @@ def report(
     The report gives the scenario(s), replicates, seeds and provenance, the summary tables
     (and for a comparison the paired differences with 95% CIs) and links every figure.
     """
-    from sim.report import write_report
+    from sim.views.report import write_report
 
     path = write_report(results, formats=_split(fmt) or ["png"], metrics=_split(metric) or None,
                         month=month)  # fmt: skip
@@ -642,7 +643,7 @@ def viz(
 ) -> None:
     """Serve the interactive dashboard (Mesa SolaraViz; see sim/app.py) until Ctrl-C.
 
-    Runs ``solara run sim.app`` in this process, in production mode, with Solara's telemetry
+    Runs ``solara run sim.views.app`` in this process, in production mode, with Solara's telemetry
     off; the page works offline once scripts/setup.sh has installed Solara's assets.
     """
     from sim.scenario import load_scenario
@@ -650,7 +651,7 @@ def viz(
     load_scenario(scenario)  # a missing or invalid scenario: error and exit code 2 here
     chosen = str(Path(scenario).resolve()) if Path(scenario).is_file() else scenario
     env = {**os.environ, "SAHEL_VIZ_SCENARIO": chosen, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [sys.executable, "-m", "solara", "run", "sim.app", "--production", "--host", host,
+    command = [sys.executable, "-m", "solara", "run", "sim.views.app", "--production", "--host", host,
                "--port", str(port), "--no-open" if no_browser else "--open"]  # fmt: skip
     err_console.print(f"sahel viz: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)")
     sys.stdout.flush()
@@ -699,7 +700,7 @@ def calibrate(
     """
     import time
 
-    from sim.calibration import PARAMETER_FILE, calibrate_historical
+    from sim.studies.calibration import PARAMETER_FILE, calibrate_historical
 
     _prepare_folder(out, force)
     target = None if no_install else (parameter_file or PARAMETER_FILE)
@@ -758,7 +759,7 @@ def backtest(
     replicates, deaths per year) and backtest.png against UCDP's observed 2012-2019 deaths;
     years from 2020 on are out of sample. Re-running the same command resumes.
     """
-    from sim.calibration import backtest as run_backtest
+    from sim.studies.calibration import backtest as run_backtest
 
     _prepare_folder(out, force)
     table = run_backtest(
@@ -772,7 +773,7 @@ def main() -> None:
     """Entry point of the ``sahel`` console script."""
     try:
         app()
-    except SahelError as exc:
+    except (SahelError, EngineError) as exc:
         text = exc.render() if hasattr(exc, "render") else str(exc)
         err_console.print(f"error: {text}", markup=False, highlight=False)
         sys.exit(exc.exit_code)

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sim.model import SahelModel
 from sim.scenario import Scenario, load_scenario, validate_data
+from sim.world.model import SahelModel
 from tests.worlds import tiny_data
 
 

@@ -9,15 +9,15 @@ from typing import Any
 
 import pytest
 
-from sim.parameters import parameter_bounds
 from sim.scenario import bundled_scenarios, load_scenario, month_index
+from sim.world.parameters import parameter_bounds
 from tests.support import ROOT, sahel
 
 pytestmark = pytest.mark.slow  # importing mesa.visualization alone takes seconds
 
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
-app = pytest.importorskip("sim.app")
+app = pytest.importorskip("sim.views.app")
 
 
 def _render(element: Any) -> Any:
@@ -146,7 +146,7 @@ def test_network_figure_takes_a_swappable_drawer() -> None:
     countries = nodes[nodes["kind"] == "country"].set_index("id")
     assert countries.loc["NER", "stability"] == pytest.approx(model.countries["NER"].stability)
     assert countries["lat"].notna().all()
-    assert app.network_figure(model).axes  # the default drawing: sim.plots.network_map
+    assert app.network_figure(model).axes  # the default drawing: sim.views.figures.network_map
 
 
 def test_viz_rejects_an_unknown_scenario_before_starting_a_server() -> None:
@@ -156,6 +156,6 @@ def test_viz_rejects_an_unknown_scenario_before_starting_a_server() -> None:
 
 
 def test_importing_sim_does_not_import_the_dashboard() -> None:
-    code = "import sim, sys; print('sim.app' in sys.modules, 'solara' in sys.modules)"
+    code = "import sim, sys; print('sim.views.app' in sys.modules, 'solara' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.stdout.split() == ["False", "False"], out.stderr

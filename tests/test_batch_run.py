@@ -12,9 +12,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from sim import metrics
-from sim.agents import Country
-from sim.model import SahelModel
+from sim.world import metrics
+from sim.world.agents import Country
+from sim.world.model import SahelModel
 from tests.worlds import PYTHON, ROOT
 
 MONTHS = 6
@@ -26,7 +26,7 @@ BATCH_SCRIPT = textwrap.dedent(
     """\
     import json, sys, warnings
     import mesa
-    from sim.model import SahelModel
+    from sim.world.model import SahelModel
 
     if __name__ == "__main__":
         processes = int(sys.argv[1])

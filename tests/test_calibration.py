@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.calibration import (
+from sim.scenario import load_scenario
+from sim.studies.calibration import (
     CALIBRATION_YEARS,
     FREE_PARAMETERS,
     PARAMETER_FILE,
@@ -17,7 +18,6 @@ from sim.calibration import (
     log_deaths_loss,
     observed_table,
 )
-from sim.scenario import load_scenario
 from tests.support import ROOT, sahel
 
 

@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
-from sim.model import SahelModel
 from sim.scenario import validate_data
+from sim.world.model import SahelModel
 from tests.worlds import PYTHON, ROOT
 
 
@@ -91,7 +91,7 @@ def test_a_shared_generator_is_refused(scenario):
 SCRIPT = textwrap.dedent(
     """\
     import sys
-    from sim.model import SahelModel
+    from sim.world.model import SahelModel
 
     name, seed, regional, countries = sys.argv[1:]
     model = SahelModel(name, rng=int(seed)).run()
@@ -174,7 +174,7 @@ def test_a_real_intervention_leaves_earlier_months_untouched(scenario, scenario_
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), chunk=st.integers(1, 30))
 def test_a_month_s_shocks_do_not_depend_on_how_they_are_drawn_ahead(seed, chunk):
-    from sim.streams import Shocks
+    from sim.world.streams import Shocks
 
     shapes = {"recruitment": (2, 3), "spread": (2, 4), "coups": (3,)}
     reference, other = Shocks(seed, shapes, chunk=24), Shocks(seed, shapes, chunk=chunk)
@@ -186,7 +186,7 @@ def test_a_month_s_shocks_do_not_depend_on_how_they_are_drawn_ahead(seed, chunk)
 
 
 def test_streams_are_keyed_by_name_not_by_order():
-    from sim.streams import make_streams
+    from sim.world.streams import make_streams
 
     a, b = make_streams(7), make_streams(7)
     assert set(a) == set(b)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sim.model import SahelModel
 from sim.scenario import load_scenario
 from sim.scenario.schema import month_index
+from sim.world.model import SahelModel
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_split_moves_the_share_of_fighters(spec) -> None:
     jas = model.groups["JAS"].presence[model.countries["NGA"]]["fighters"]
     assert "ISWAP" not in {g.group_id for g in model.groups_in_order if g.presence}
     # apply the month's events only, to see the split on its own
-    from sim.events import apply_event
+    from sim.world.events import apply_event
 
     for ev in spec.events:
         if ev.at == "2016-08":

@@ -1,7 +1,7 @@
 """Invariants that hold in every run, whatever the seed, parameters or initial state.
 
 Hypothesis draws seeds, parameter values within their declared ranges
-(``sim.parameters.parameter_bounds``) and initial states of the tiny world; every recorded
+(``sim.world.parameters.parameter_bounds``) and initial states of the tiny world; every recorded
 month must keep shares in [0, 1], influence shares summing to at most 1, counts whole and
 non-negative, and regional metrics consistent with the country metrics they aggregate.
 """
@@ -15,8 +15,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.model import SahelModel
-from sim.parameters import parameter_bounds
+from sim.world.model import SahelModel
+from sim.world.parameters import parameter_bounds
 
 SHARES = [
     "stability",
@@ -207,7 +207,7 @@ def test_presence_with_no_fighters_left_is_dropped_at_minimum_zero(tiny_model):
 
 def test_finite_values_at_every_parameter_bound(scenario):
     """Each parameter alone at its minimum and at its maximum keeps every metric finite."""
-    from sim.parameters import parameter_table
+    from sim.world.parameters import parameter_table
 
     bad = []
     for row in parameter_table():

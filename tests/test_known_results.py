@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from sim.model import SahelModel
 from sim.scenario import validate_data
+from sim.world.model import SahelModel
 
 SEEDS = [0, 1, 2]
 

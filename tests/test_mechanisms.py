@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import SahelModel
 from sim.scenario import Scenario, validate_data
+from sim.world.model import SahelModel
 
 RUSSIA = {
     "name": "Russia",

@@ -7,7 +7,7 @@ import csv
 import pandas as pd
 import pytest
 
-from sim.observed import ISO3_BY_UCDP_NAME, UCDP_FILE, load_ucdp
+from sim.studies.observed import ISO3_BY_UCDP_NAME, UCDP_FILE, load_ucdp
 
 
 def test_loader_returns_one_row_per_country_and_year() -> None:

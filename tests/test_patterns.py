@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.calibration import yearly_deaths
-from sim.runner import run_scenario
+from sim.studies.calibration import yearly_deaths
+from sim.studies.run import run_scenario
 
 REPS = 16
 MONTHS = 96  # 2012-01 to 2019-12, the calibration years

@@ -14,11 +14,12 @@ import pytest
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection
 from scipy import stats
 
-from sim import metrics, plots
-from sim.experiments.compare import difference_over_time
-from sim.model import SahelModel
-from sim.report import network_frames
-from sim.runner import RunResult, run_scenario
+from sim.engine.compare import difference_over_time
+from sim.studies.run import RunResult, run_scenario
+from sim.views.report import network_frames
+from sim.views import figures as plots
+from sim.world import metrics
+from sim.world.model import SahelModel
 
 REPS, MONTHS = 3, 8
 
@@ -318,8 +319,8 @@ def test_power_colours_are_distinct_okabe_ito() -> None:
 
 def test_plots_import_neither_the_model_nor_pyplot() -> None:
     code = (
-        "import sys, sim.plots; "
-        "bad = [m for m in ('sim.model', 'mesa', 'matplotlib.pyplot') if m in sys.modules]; "
+        "import sys, sim.views.figures; "
+        "bad = [m for m in ('sim.world.model', 'mesa', 'matplotlib.pyplot') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -330,13 +331,13 @@ def test_plots_import_neither_the_model_nor_pyplot() -> None:
 def test_agg_only_when_no_backend_was_chosen() -> None:
     code = (
         "import os, matplotlib; os.environ.pop('MPLBACKEND', None); "
-        "from sim import plots; plots._pyplot(); print(matplotlib.get_backend())"
+        "from sim.views import figures as plots; plots._pyplot(); print(matplotlib.get_backend())"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip().lower() == "agg", res.stderr
     code = (
         "import os; os.environ['MPLBACKEND'] = 'svg'; import matplotlib; "
-        "from sim import plots; plots._pyplot(); print(matplotlib.get_backend())"
+        "from sim.views import figures as plots; plots._pyplot(); print(matplotlib.get_backend())"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip().lower() == "svg", res.stderr

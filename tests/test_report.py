@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.errors import SahelError, UsageError
-from sim.report import network_at, read_results, replay
+from sim.views.report import network_at, read_results, replay
 from tests.support import sahel
 
 MONTHS = 7

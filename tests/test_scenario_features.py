@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from sim.errors import ScenarioError
-from sim.events import apply_event
-from sim.model import SahelModel
 from sim.scenario import load_scenario, validate_data
 from sim.scenario.schema import Mobilise, Split
+from sim.world.events import apply_event
+from sim.world.model import SahelModel
 from tests.worlds import tiny_data
 
 

@@ -10,7 +10,6 @@ import pytest
 import yaml
 
 from sim.errors import Problem, ScenarioError
-from sim.model import SahelModel
 from sim.scenario import (
     bundled_scenarios,
     load_scenario,
@@ -18,6 +17,7 @@ from sim.scenario import (
     scenario_hash,
     validate_data,
 )
+from sim.world.model import SahelModel
 from tests.worlds import tiny_data
 
 BUNDLED = sorted(bundled_scenarios())

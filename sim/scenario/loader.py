@@ -19,14 +19,15 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from sim.bundled import scenario_dir
 from sim.errors import Problem, ScenarioError, did_you_mean
 from sim.scenario.schema import Scenario, month_index, month_name
 
 Path_ = tuple[str | int, ...]
 Origins = dict[Path_, tuple[str, int]]
 
-SCENARIO_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-"""Folder of the bundled scenarios (``scenarios/`` at the project root)."""
+SCENARIO_DIR = scenario_dir()
+"""Folder of the bundled scenarios (shipped in the package; ``scenarios/`` in a checkout)."""
 
 
 def bundled_scenarios() -> dict[str, Path]:
@@ -439,7 +440,7 @@ def _known_fields(loc: tuple[Any, ...], parent: Any) -> list[str]:
         if loc[0] == "countries" and len(loc) >= 3 and loc[2] == "junta":
             model = schema.JuntaSpec
     if loc == ("parameters",):
-        from sim.parameters import Parameters
+        from sim.world.parameters import Parameters
 
         model = Parameters
     return sorted(model.model_fields) if hasattr(model, "model_fields") else []
@@ -493,7 +494,7 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     Parts with the wrong shape are skipped (the schema reports them), so that reference
     problems can be listed together with schema problems.
     """
-    from sim.parameters import Parameters
+    from sim.world.parameters import Parameters
 
     out: list[tuple[Path_, str]] = []
     raw_countries = data.get("countries")

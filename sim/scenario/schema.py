@@ -35,7 +35,7 @@ from pydantic import (
     StringConstraints,
 )
 
-from sim.parameters import Parameters
+from sim.world.parameters import Parameters
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -1,0 +1,1020 @@
+"""Figures: DataFrame in, matplotlib Figure out. Never imports the model.
+
+Every function takes the tables a run writes (``regional``, ``countries``, ``events``; see
+``sim/results.py``) or frames derived from them, and returns a :class:`matplotlib.figure.Figure`:
+
+- :func:`time_series`: a metric over time, mean over replicates with a band;
+- :func:`paired_difference`: scenario B minus scenario A over time, with its 95% CI;
+- :func:`influence_shares`: each power's influence share, one panel per country;
+- :func:`network_map`: the typed network at one month, countries at their capitals;
+- :func:`event_timeline`: coups, withdrawals, deployments, expulsions, bloc changes, sanctions;
+- :func:`key_metrics`: the six-panel overview ``sahel run`` writes.
+
+Colours follow the Okabe-Ito palette (colour-blind safe); each external power keeps one
+colour in every figure (:data:`POWER_COLOURS`). Dates are real months on the x axes.
+
+Outside Jupyter, and only if the user has not chosen a backend (``MPLBACKEND`` unset,
+``pyplot`` not yet imported), figures are drawn with the non-interactive Agg backend; in a
+notebook the notebook's own backend is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import did_you_mean
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+"""Okabe and Ito's colour-blind-safe palette: blue, vermillion, bluish green, reddish purple,
+orange, sky blue, yellow, black."""
+
+POWER_COLOURS: dict[str, str] = {
+    "USA": "#0072B2",  # blue
+    "FRA": "#56B4E9",  # sky blue
+    "EU": "#009E73",  # bluish green
+    "RUS": "#D55E00",  # vermillion
+    "CHN": "#E69F00",  # orange
+    "TUR": "#CC79A7",  # reddish purple
+}
+"""One Okabe-Ito colour per external power, the same in every figure (Western powers in
+blues and green, Russia in vermillion)."""
+
+POWER_NAMES: dict[str, str] = {
+    "USA": "United States",
+    "FRA": "France",
+    "EU": "European Union",
+    "RUS": "Russia",
+    "CHN": "China",
+    "TUR": "Turkey",
+}
+"""Names of the powers for legends."""
+
+COUNTRY_NAMES: dict[str, str] = {
+    "BEN": "Benin",
+    "BFA": "Burkina Faso",
+    "CIV": "Côte d'Ivoire",
+    "GHA": "Ghana",
+    "MLI": "Mali",
+    "MRT": "Mauritania",
+    "NER": "Niger",
+    "NGA": "Nigeria",
+    "TCD": "Chad",
+    "TGO": "Togo",
+}
+"""Full names of the bundled scenarios' countries (as in ``data/countries.csv``), for legends;
+other codes are shown as they are."""
+
+METRIC_LABELS: dict[str, tuple[str, str, str]] = {
+    # regional table
+    "regional_stability": ("Regional stability (population-weighted)", "index", "0-1"),
+    "total_fatalities": ("Conflict fatalities, region", "deaths per month", ">= 0"),
+    "total_insurgents": ("Insurgent fighters, region", "fighters", ">= 0"),
+    "regional_influence_<POWER>": ("Regional influence of {power}", "share", "0-1"),
+    "western_influence": ("Western influence (US, France, EU)", "share", "0-1"),
+    "russian_influence": ("Russian influence", "share", "0-1"),
+    "n_juntas": ("Countries ruled by juntas", "count", ">= 0"),
+    "bloc_size_<BLOC>": ("Members of {bloc}", "count", ">= 0"),
+    # countries table
+    "stability": ("Stability", "index", "0-1"),
+    "control": ("Territorial control", "share", "0-1"),
+    "legitimacy": ("State legitimacy", "index", "0-1"),
+    "hardship": ("Economic hardship", "index", "0-1"),
+    "grievance": ("Grievance", "index", "0-1"),
+    "fatalities": ("Conflict fatalities", "deaths per month", ">= 0"),
+    "insurgent_strength": ("Insurgent fighters", "fighters", ">= 0"),
+    "security": ("Security forces' effect", "troop-equivalents", ">= 0"),
+    "deterrence": ("Deterrence", "probability", "0-1"),
+    "abuse": ("Memory of abuses", "index", "0-1"),
+    "coup_hazard": ("Coup hazard", "per month", "0-1"),
+    "influence_<POWER>": ("Influence of {power}", "share", "0-1, sum <= 1"),
+}
+"""Metric name -> (title, unit, range). Units and ranges are those of ``sim/metrics.py``
+(a test keeps the two in step); ``<POWER>`` and ``<BLOC>`` stand for any id."""
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _pyplot() -> Any:
+    """``matplotlib.pyplot``, on the Agg backend unless the user (or Jupyter) chose one."""
+    import matplotlib
+
+    interactive = (
+        "matplotlib.pyplot" in sys.modules
+        or os.environ.get("MPLBACKEND")
+        or "ipykernel" in sys.modules
+    )
+    if not interactive:
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _metric_entry(metric: str) -> tuple[str, str, str]:
+    """(title, unit, range) of ``metric``, resolving ``influence_USA`` and the like."""
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric]
+    for pattern, (title, unit, rng) in METRIC_LABELS.items():
+        prefix = pattern.split("<")[0]
+        if "<" in pattern and metric.startswith(prefix) and metric != prefix:
+            ident = metric[len(prefix) :]
+            name = POWER_NAMES.get(ident, ident)
+            return title.format(power=name, bloc=ident), unit, rng
+    return metric.replace("_", " "), "", ""
+
+
+def metric_title(metric: str) -> str:
+    """A readable title for ``metric`` (``total_fatalities`` -> "Conflict fatalities, region")."""
+    return _metric_entry(metric)[0]
+
+
+def metric_unit(metric: str) -> str:
+    """The unit of ``metric`` as in ``sim/metrics.py`` ("" if unknown)."""
+    return _metric_entry(metric)[1]
+
+
+def axis_label(metric: str) -> str:
+    """Y-axis label with unit and range, e.g. "deaths per month" or "index (0-1)"."""
+    _, unit, rng = _metric_entry(metric)
+    if not unit:
+        return metric.replace("_", " ")
+    return f"{unit} ({rng})" if rng and rng[0].isdigit() else unit
+
+
+def country_name(iso: str) -> str:
+    """Full name of a country code where known (``NER`` -> "Niger")."""
+    return COUNTRY_NAMES.get(iso, iso)
+
+
+def power_colour(power: str, k: int = 0) -> str:
+    """The colour of ``power`` (a fixed Okabe-Ito colour for the six bundled powers)."""
+    return POWER_COLOURS.get(power, ("#F0E442", "#000000", "0.5")[k % 3])
+
+
+def _line_style(k: int) -> tuple[str, str]:
+    """Colour and line style of the k-th line: the 8 Okabe-Ito colours, then dashed."""
+    return OKABE_ITO[k % len(OKABE_ITO)], ("-", "--", ":")[(k // len(OKABE_ITO)) % 3]
+
+
+def _date_axis(ax: Axes) -> None:
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _legend_marker(**style: Any) -> Any:
+    """A legend entry that is a marker alone (no line): ``marker``, ``color``, ``label``..."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], ls="", **style)
+
+
+def _check_metric(frame: pd.DataFrame, metric: str, what: str = "table") -> None:
+    if metric not in frame.columns:
+        numeric = [c for c in frame.select_dtypes("number").columns if c not in _KEYS]
+        hint = did_you_mean(metric, numeric)
+        raise ValueError(
+            f"{metric!r} is not a column of this {what}; known: {', '.join(numeric)}.{hint}"
+        )
+    if not pd.api.types.is_numeric_dtype(frame[metric]):
+        raise ValueError(f"{metric!r} is not numeric; only numeric metrics can be plotted")
+
+
+_KEYS = frozenset({"replicate", "seed", "month", "point", "run_id"})
+
+
+def _summary(
+    frame: pd.DataFrame, metric: str, band: str | None
+) -> tuple[pd.Series, pd.Series | None, pd.Series | None, int]:
+    """Mean of ``metric`` by date, the band's low and high edges, and the replicate count."""
+    grouped = frame.groupby("date", sort=True)[metric]
+    mean = grouped.mean()
+    n = int(frame["replicate"].nunique()) if "replicate" in frame else 1
+    if band is None or n < 2:
+        return mean, None, None, n
+    if band == "ci":
+        from scipy import stats
+
+        count = grouped.count()
+        sd = grouped.std(ddof=1).fillna(0.0)
+        half = stats.t.ppf(0.975, np.maximum(count - 1, 1)) * sd / np.sqrt(count)
+        return mean, mean - half, mean + half, n
+    if band == "range":
+        return mean, grouped.quantile(0.05), grouped.quantile(0.95), n
+    raise ValueError(f"band={band!r}: expected 'ci', 'range' or None")
+
+
+def _band_label(band: str | None, n: int) -> str:
+    if band == "ci":
+        return f"95% confidence interval of the mean ({n} replicates)"
+    return f"5-95% of {n} replicates"
+
+
+# --- time series -----------------------------------------------------------------------------
+
+
+def time_series(
+    frame: pd.DataFrame,
+    metric: str,
+    *,
+    countries: Sequence[str] | None = None,
+    band: str | None = "ci",
+    ax: Axes | None = None,
+    title: str | None = None,
+    label: str | None = None,
+    color: str | None = None,
+) -> Figure:
+    """A metric over time: the mean over replicates and a band.
+
+    Args:
+        frame: a regional table (one row per replicate and date) or a countries table (one
+            row per replicate, date and ``country``; then one line per country).
+        metric: a numeric column of ``frame`` (``total_fatalities``, ``stability``...).
+        countries: ISO3 codes to draw from a countries table (default: all, in table order).
+        band: ``"ci"`` (95% confidence interval of the mean, Student t over replicates),
+            ``"range"`` (5th-95th percentile of the replicates) or ``None``. No band is drawn
+            for a single replicate.
+        ax: draw into these axes (e.g. to overlay two scenarios); default: a new figure.
+        title: axes title (default: the metric's title).
+        label: legend label of a regional line (default: "mean over N replicates").
+        color: colour of a regional line (default: Okabe-Ito blue).
+
+    Returns:
+        The figure (``ax.figure`` when ``ax`` is given).
+    """
+    _check_metric(frame, metric)
+    if "date" not in frame.columns:
+        raise ValueError("the table has no 'date' column; expected a regional or countries table")
+    frame = frame.assign(date=pd.to_datetime(frame["date"]))
+    if ax is None:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
+    fig = ax.figure
+    from matplotlib.patches import Patch
+
+    handles: list[Any] = []
+    n = 1
+    if "country" in frame.columns:
+        present = list(dict.fromkeys(frame["country"].astype(str)))
+        chosen = list(countries) if countries is not None else present
+        unknown = [c for c in chosen if c not in present]
+        if unknown:
+            raise ValueError(f"no rows for {', '.join(unknown)}; known: {', '.join(present)}")
+        if not chosen:
+            raise ValueError("countries=[] selects nothing to plot")
+        for k, iso in enumerate(chosen):
+            sub = frame[frame["country"].astype(str) == iso]
+            mean, lo, hi, n = _summary(sub, metric, band)
+            colour, style = _line_style(k)
+            (line,) = ax.plot(
+                mean.index, mean.to_numpy(), color=colour, ls=style, lw=1.8, label=country_name(iso)
+            )
+            handles.append(line)
+            if lo is not None and hi is not None:
+                ax.fill_between(
+                    mean.index, lo.to_numpy(), hi.to_numpy(), color=colour, alpha=0.15, lw=0
+                )
+        if band is not None and n > 1:
+            handles.append(Patch(color="0.6", alpha=0.4, label=_band_label(band, n)))
+        ax.legend(handles=handles, fontsize=8, loc="best", ncols=2 if len(chosen) > 5 else 1)
+    else:
+        if countries is not None:
+            raise ValueError("countries= needs a countries table (with a 'country' column)")
+        mean, lo, hi, n = _summary(frame, metric, band)
+        colour = color or OKABE_ITO[0]
+        text = label or (f"mean over {n} replicates" if n > 1 else "one replicate")
+        (line,) = ax.plot(mean.index, mean.to_numpy(), color=colour, lw=1.8, label=text)
+        if lo is not None and hi is not None:
+            ax.fill_between(
+                mean.index,
+                lo.to_numpy(),
+                hi.to_numpy(),
+                color=colour,
+                alpha=0.2,
+                lw=0,
+                label=f"{text}: {_band_label(band, n)}" if label else _band_label(band, n),
+            )
+        ax.legend(fontsize=8, loc="best")
+    ax.set_title(title if title is not None else metric_title(metric))
+    ax.set_ylabel(axis_label(metric))
+    ax.set_xlabel("date")
+    _date_axis(ax)
+    ax.grid(alpha=0.3)
+    return fig
+
+
+# --- paired difference -----------------------------------------------------------------------
+
+
+def paired_difference(
+    over_time: Mapping[str, pd.DataFrame] | pd.DataFrame,
+    metric: str,
+    *,
+    countries: Sequence[str] | None = None,
+    title: str | None = None,
+    label_a: str = "A",
+    label_b: str = "B",
+) -> Figure:
+    """Scenario B minus scenario A over time, with its 95% confidence band and a zero line.
+
+    Args:
+        over_time: ``Comparison.over_time`` (``{key: frame with month, date, diff, ci_low,
+            ci_high, n}``, keys ``total_fatalities`` or ``fatalities (NER)``), or the same
+            stacked in one frame with a ``metric`` column (``difference_over_time.csv``).
+        metric: a regional metric (``total_fatalities``) or a country metric (``fatalities``;
+            one panel per country).
+        countries: ISO3 codes for a country metric (default: every country compared).
+        title: figure title (default: "B minus A (paired replicates)").
+        label_a, label_b: scenario names for the title.
+
+    Drawn by :func:`sim.engine.compare.difference_figure`, one panel per series.
+    """
+    from sim.engine.compare import difference_figure
+
+    if isinstance(over_time, pd.DataFrame):
+        over_time = {str(k): g.drop(columns="metric") for k, g in over_time.groupby("metric")}
+    if countries is not None:
+        keys = [f"{metric} ({iso})" for iso in countries]
+    elif metric in over_time:
+        keys = [metric]
+    else:
+        keys = [k for k in over_time if k.startswith(f"{metric} (")]
+    missing = [k for k in keys if k not in over_time]
+    if not keys or missing:
+        known = ", ".join(over_time)
+        hint = did_you_mean(metric, [k.split(" (")[0] for k in over_time])
+        raise ValueError(f"no paired difference for {missing or metric!r}; known: {known}.{hint}")
+    series = {k: over_time[k] for k in keys}
+    units = {k: metric_unit(k.split(" (")[0]) or "units of the metric" for k in keys}
+    fig = difference_figure(series, label_a=label_a, label_b=label_b, units=units)
+    for ax, key in zip(fig.axes, keys, strict=False):
+        base, _, iso = key.partition(" (")
+        name = metric_title(base)
+        ax.set_title(f"{name}, {country_name(iso.rstrip(')'))}" if iso else name)
+    if title is not None:
+        fig.suptitle(title)
+    return fig
+
+
+# --- influence shares ------------------------------------------------------------------------
+
+
+def _powers_in(frame: pd.DataFrame, prefix: str = "influence_") -> list[str]:
+    found = [c[len(prefix) :] for c in frame.columns if c.startswith(prefix)]
+    order = {p: k for k, p in enumerate(POWER_COLOURS)}
+    return sorted(found, key=lambda p: (order.get(p, len(order)), p))
+
+
+def influence_shares(
+    countries_frame: pd.DataFrame,
+    *,
+    countries: Sequence[str] | None = None,
+    date: str | pd.Timestamp | None = None,
+) -> Figure:
+    """Each power's share of influence per country, mean over replicates.
+
+    Args:
+        countries_frame: a countries table with ``influence_<POWER>`` columns.
+        countries: ISO3 codes to show (default: all, in table order).
+        date: without it, small multiples over time: one panel per country, stacked areas
+            of the powers' shares. With a month (``"2026-12"``), one panel of stacked
+            horizontal bars, one bar per country, at that month.
+
+    The shares sum to at most 1; the rest (up to 1) is the country's autonomy.
+    """
+    powers = _powers_in(countries_frame)
+    if not powers:
+        raise ValueError("the table has no influence_<POWER> columns; expected a countries table")
+    frame = countries_frame.assign(
+        date=pd.to_datetime(countries_frame["date"]),
+        country=countries_frame["country"].astype(str),
+    )
+    present = list(dict.fromkeys(frame["country"]))
+    chosen = list(countries) if countries is not None else present
+    unknown = [c for c in chosen if c not in present]
+    if unknown or not chosen:
+        raise ValueError(
+            f"no rows for {', '.join(unknown) or 'any country'}; known: {', '.join(present)}"
+        )
+    columns = [f"influence_{p}" for p in powers]
+    means = frame.groupby(["country", "date"], sort=True)[columns].mean()
+    n = int(frame["replicate"].nunique()) if "replicate" in frame else 1
+    plt = _pyplot()
+    from matplotlib.patches import Patch
+
+    handles = [
+        Patch(color=power_colour(p, k), label=POWER_NAMES.get(p, p)) for k, p in enumerate(powers)
+    ]
+    colours = [h.get_facecolor() for h in handles]
+    if date is not None:
+        when = pd.Timestamp(pd.Period(str(date)[:7], "M").to_timestamp())
+        snap = means.xs(when, level="date") if when in means.index.get_level_values(1) else None
+        if snap is None:
+            dates = means.index.get_level_values(1)
+            raise ValueError(
+                f"no rows at {when:%Y-%m}; the table covers {dates.min():%Y-%m} to "
+                f"{dates.max():%Y-%m}"
+            )
+        snap = snap.reindex(chosen)
+        fig, ax = plt.subplots(figsize=(8, 0.45 * len(chosen) + 1.8), constrained_layout=True)
+        left = np.zeros(len(chosen))
+        labels = [country_name(c) for c in chosen]
+        for col, colour, power in zip(columns, colours, powers, strict=True):
+            values = snap[col].to_numpy()
+            ax.barh(labels, values, left=left, color=colour, label=POWER_NAMES.get(power, power))
+            left += values
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("share of alignment (0-1); the rest is autonomy")
+        ax.set_title(f"Influence shares, {when:%B %Y} (mean over {n} replicate(s))")
+        ax.legend(handles=handles, fontsize=8, loc="lower right")
+        ax.grid(axis="x", alpha=0.3)
+        return fig
+    cols = min(5, len(chosen))
+    rows = math.ceil(len(chosen) / cols)
+    fig, axes = plt.subplots(
+        rows,
+        cols,
+        figsize=(3.2 * cols, 2.6 * rows + 0.9),
+        sharex=True,
+        sharey=True,
+        squeeze=False,
+        constrained_layout=True,
+    )
+    for ax, iso in zip(axes.flat, chosen, strict=False):
+        sub = means.xs(iso, level="country")
+        ax.stackplot(sub.index, *[sub[c].to_numpy() for c in columns], colors=colours, lw=0)
+        ax.set_title(country_name(iso), fontsize=10)
+        ax.grid(alpha=0.3)
+        _date_axis(ax)
+    for ax in list(axes.flat)[len(chosen) :]:
+        ax.remove()
+    for row in axes:
+        row[0].set_ylabel("influence share (0-1)")
+    top = float(means.sum(axis=1).max())
+    axes.flat[0].set_ylim(0, min(1.0, max(0.05, top * 1.1)))
+    fig.legend(
+        handles=handles,
+        loc="outside lower center",
+        ncols=len(handles),
+        fontsize=9,
+        title=f"Mean over {n} replicate(s); the rest of each country's alignment is autonomy",
+        title_fontsize=9,
+    )
+    fig.suptitle("Influence of external powers by country")
+    return fig
+
+
+# --- network map ------------------------------------------------------------------------------
+
+EDGE_STYLES: dict[str, dict[str, Any]] = {
+    "border": {"color": "0.55", "ls": "-", "label": "land border"},
+    "partnership": {
+        "color": None,
+        "ls": "-",
+        "label": "partnership (power's colour; width: troops)",
+    },
+    "presence": {"color": "#000000", "ls": "--", "label": "insurgent presence (width: fighters)"},
+    "membership": {"color": "0.35", "ls": ":", "label": "bloc membership"},
+    "rivalry": {"color": "#CC79A7", "ls": "-.", "label": "rivalry between groups"},
+}
+"""How :func:`network_map` draws each edge type."""
+
+
+def _spread(values: Sequence[float], lo: float, hi: float) -> list[float]:
+    """``len(values)`` evenly spaced positions between lo and hi, in the order of ``values``."""
+    n = len(values)
+    if n == 0:
+        return []
+    order = np.argsort(np.asarray(values, dtype=float), kind="stable")
+    slots = np.linspace(lo, hi, n + 2)[1:-1] if n > 1 else np.array([(lo + hi) / 2])
+    out = np.empty(n)
+    out[order] = slots
+    return [float(x) for x in out]
+
+
+def _layout(nodes: pd.DataFrame, edges: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Countries at their capitals; powers in a row above the map, insurgent groups in a row
+    below, blocs in a column on the left; each row ordered by where its partners lie."""
+    is_country = (nodes["kind"] == "country") & nodes["lat"].notna() & nodes["lon"].notna()
+    pos = {str(r.id): (float(r.lon), float(r.lat)) for r in nodes[is_country].itertuples()}
+    if pos:
+        xs, ys = zip(*pos.values(), strict=True)
+        x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
+    else:
+        x0, x1, y0, y1 = 0.0, 10.0, 0.0, 10.0
+    width, height = max(x1 - x0, 1.0), max(y1 - y0, 1.0)
+
+    def mean_of(node: str, axis: int) -> float:
+        linked = edges[(edges["source"] == node) | (edges["target"] == node)]
+        other = [
+            t if s == node else s for s, t in zip(linked["source"], linked["target"], strict=True)
+        ]
+        values = [pos[o][axis] for o in other if o in pos]
+        return float(np.mean(values)) if values else (x0 + x1) / 2 if axis == 0 else (y0 + y1) / 2
+
+    placements = {
+        "power": (0, y1 + 0.28 * height),
+        "group": (0, y0 - 0.28 * height),
+        "bloc": (1, x0 - 0.22 * width),
+    }
+    others = nodes[~is_country]
+    for kind in [*placements, *sorted(set(others["kind"]) - set(placements))]:
+        ids = [str(i) for i in others.loc[others["kind"] == kind, "id"]]
+        if not ids:
+            continue
+        axis, fixed = placements.get(kind, (0, y1 + 0.5 * height))
+        if axis == 0:
+            xs_ = _spread([mean_of(i, 0) for i in ids], x0 - 0.05 * width, x1 + 0.05 * width)
+            pos.update({i: (x, fixed) for i, x in zip(ids, xs_, strict=True)})
+        else:
+            ys_ = _spread([mean_of(i, 1) for i in ids], y0, y1)
+            pos.update({i: (fixed, y) for i, y in zip(ids, ys_, strict=True)})
+    return pos
+
+
+def _number(row: Any, name: str) -> float:
+    value = getattr(row, name, 0.0)
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return 0.0 if math.isnan(value) else value
+
+
+def network_map(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    title: str | None = None,
+    ax: Axes | None = None,
+) -> Figure:
+    """The typed network at one month, drawn over longitude and latitude.
+
+    Args:
+        nodes: one row per actor (see :meth:`sim.world.network.SahelNetwork.to_frames`): ``id``,
+            ``kind`` (``country``, ``power``, ``group``, ``bloc``), ``name``, ``lat`` and
+            ``lon`` (capital, degrees; countries only), and optionally ``stability``
+            (0-1, countries: node colour) and ``regime`` (a junta gets a vermillion ring).
+        edges: one row per edge: ``source``, ``target``, ``type`` (``border``,
+            ``partnership``, ``presence``, ``membership``, ``rivalry``) and optionally
+            ``troops`` (partnership line width), ``posture`` (not ``active``: dotted),
+            ``fighters`` (presence line width) and ``status`` (membership; ``leaving``:
+            faint).
+        title: axes title (default: "Network").
+        ax: axes to draw into (default: a new figure).
+
+    Countries sit at their capitals; powers in a row above the map, insurgent groups in a
+    row below, blocs in a column on the left. Every node is labelled.
+    """
+    from matplotlib.collections import LineCollection
+    from matplotlib.colors import to_rgba
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import FancyArrowPatch
+
+    for col in ("id", "kind"):
+        if col not in nodes.columns:
+            raise ValueError(f"nodes needs an {col!r} column (see SahelNetwork.to_frames)")
+    for col in ("source", "target", "type"):
+        if col not in edges.columns:
+            raise ValueError(f"edges needs a {col!r} column (see SahelNetwork.to_frames)")
+    if nodes.empty:
+        raise ValueError("no nodes to draw")
+    nodes = nodes.assign(id=nodes["id"].astype(str))
+    if "lat" not in nodes.columns or "lon" not in nodes.columns:
+        nodes = nodes.assign(lat=np.nan, lon=np.nan)
+    pos = _layout(nodes, edges)
+    if ax is None:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(10, 7.5), constrained_layout=True)
+    fig = ax.figure
+    handles: list[Any] = []
+    for kind, style in EDGE_STYLES.items():
+        sub = edges[(edges["type"] == kind) & edges["source"].isin(pos) & edges["target"].isin(pos)]
+        if sub.empty:
+            continue
+        segments, colours, widths, styles, alphas = [], [], [], [], []
+        for row in sub.itertuples():
+            segments.append([pos[str(row.source)], pos[str(row.target)]])
+            colour = style["color"] or power_colour(str(row.source))
+            width, ls, alpha = 1.0, style["ls"], 0.8
+            if kind == "partnership":
+                width = 0.7 + 1.1 * math.log10(1.0 + _number(row, "troops") / 50.0)
+                if str(getattr(row, "posture", "active")) != "active":
+                    ls, alpha = ":", 0.6
+            elif kind == "presence":
+                width = 0.5 + 1.0 * math.log10(1.0 + _number(row, "fighters") / 100.0)
+            elif kind == "membership" and str(getattr(row, "status", "member")) != "member":
+                alpha = 0.35
+            elif kind == "border":
+                width = 1.4
+            colours.append(colour)
+            widths.append(width)
+            styles.append(ls)
+            alphas.append(alpha)
+        if kind == "rivalry":
+            for (a, b), colour in zip(segments, colours, strict=True):
+                ax.add_patch(
+                    FancyArrowPatch(
+                        a,
+                        b,
+                        arrowstyle="-",
+                        connectionstyle="arc3,rad=0.35",
+                        color=colour,
+                        ls=style["ls"],
+                        lw=1.4,
+                        zorder=1,
+                    )
+                )
+        else:
+            rgba = [to_rgba(c, a) for c, a in zip(colours, alphas, strict=True)]
+            ax.add_collection(
+                LineCollection(
+                    segments,
+                    colors=rgba,
+                    linewidths=widths,
+                    linestyles=styles,
+                    zorder=0.5 if kind == "border" else 1,
+                    label=style["label"],
+                )
+            )
+        handles.append(
+            Line2D(
+                [], [], color=style["color"] or "0.2", ls=style["ls"], lw=1.6, label=style["label"]
+            )
+        )
+
+    countries = nodes[nodes["kind"] == "country"]
+    cx = [pos[i][0] for i in countries["id"] if i in pos]
+    cy = [pos[i][1] for i in countries["id"] if i in pos]
+    placed = countries[countries["id"].isin(pos)]
+    stability = (
+        pd.to_numeric(placed["stability"], errors="coerce").to_numpy()
+        if "stability" in placed.columns
+        else np.full(len(placed), np.nan)
+    )
+    junta = (
+        (placed["regime"].astype(str) == "junta").to_numpy()
+        if "regime" in placed.columns
+        else np.zeros(len(placed), dtype=bool)
+    )
+    edgecolors = ["#D55E00" if j else "#000000" for j in junta]
+    linewidths = [2.6 if j else 0.8 for j in junta]
+    if len(placed):
+        known = ~np.isnan(stability)
+        if known.any():
+            sc = ax.scatter(
+                np.asarray(cx)[known],
+                np.asarray(cy)[known],
+                c=stability[known],
+                cmap="viridis",
+                vmin=0.0,
+                vmax=1.0,
+                s=320,
+                zorder=3,
+                edgecolors=np.asarray(edgecolors)[known],
+                linewidths=np.asarray(linewidths)[known],
+            )
+            fig.colorbar(sc, ax=ax, shrink=0.7, label="country stability (index, 0-1)")
+        if (~known).any():
+            ax.scatter(
+                np.asarray(cx)[~known],
+                np.asarray(cy)[~known],
+                c="0.75",
+                s=320,
+                zorder=3,
+                edgecolors=np.asarray(edgecolors)[~known],
+                linewidths=np.asarray(linewidths)[~known],
+            )
+        handles.append(
+            _legend_marker(
+                marker="o",
+                color="0.6",
+                markeredgecolor="black",
+                markersize=10,
+                label="country (colour: stability)",
+            )
+        )
+        if junta.any():
+            handles.append(
+                _legend_marker(
+                    marker="o",
+                    color="white",
+                    markersize=10,
+                    markeredgecolor="#D55E00",
+                    markeredgewidth=2.6,
+                    label="ruled by a junta",
+                )
+            )
+    markers = {"power": ("s", None), "group": ("^", "#000000"), "bloc": ("D", "white")}
+    names = {"power": "external power", "group": "insurgent group", "bloc": "regional bloc"}
+    for kind, (marker, colour) in markers.items():
+        sub = nodes[(nodes["kind"] == kind) & nodes["id"].isin(pos)]
+        if sub.empty:
+            continue
+        colours = [colour or power_colour(i, k) for k, i in enumerate(sub["id"])]
+        ax.scatter(
+            [pos[i][0] for i in sub["id"]],
+            [pos[i][1] for i in sub["id"]],
+            c=colours,
+            marker=marker,
+            s=260,
+            edgecolors="black",
+            linewidths=0.8,
+            zorder=3,
+        )
+        handles.append(
+            _legend_marker(
+                marker=marker,
+                color=colour or "0.6",
+                markersize=10,
+                markeredgecolor="black",
+                label=names[kind],
+            )
+        )
+    for node in nodes.itertuples():
+        if node.id not in pos:
+            continue
+        x, y = pos[node.id]
+        ax.annotate(
+            node.id,
+            (x, y),
+            xytext=(0, -15 if node.kind == "country" else 13),
+            textcoords="offset points",
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold" if node.kind == "country" else "normal",
+            zorder=4,
+        )
+    xs, ys = zip(*pos.values(), strict=True)
+    pad = 1.5
+    ax.set_xlim(min(xs) - pad, max(xs) + pad)
+    ax.set_ylim(min(ys) - pad, max(ys) + pad)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xlabel("longitude (degrees east)")
+    ax.set_ylabel("latitude (degrees north)")
+    ax.set_title(title if title is not None else "Network")
+    ax.grid(alpha=0.2)
+    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3)
+    return fig
+
+
+# --- event timeline ---------------------------------------------------------------------------
+
+EVENT_CATEGORIES: dict[str, tuple[str, str]] = {
+    "coup": ("coup", "X"),
+    "civilian_rule": ("return to civilian rule", "P"),
+    "withdraw": ("withdrawal", "v"),
+    "deploy": ("deployment", "^"),
+    "stay": ("deployment", "^"),
+    "invite": ("invitation", ">"),
+    "expel": ("expulsion", "<"),
+    "suspend": ("cooperation suspended or resumed", "s"),
+    "resume": ("cooperation suspended or resumed", "s"),
+    "join_bloc": ("bloc change", "D"),
+    "leave_bloc": ("bloc change", "D"),
+    "announce_exit": ("bloc change", "D"),
+    "form_bloc": ("bloc change", "D"),
+    "dissolve_bloc": ("bloc change", "D"),
+    "sanction": ("sanctions", "*"),
+    "lift_sanctions": ("sanctions", "*"),
+    "abuse": ("massacre", "o"),
+}
+"""Event kind (``events.kind``) -> (legend label, marker). Kinds not listed are shown as
+"other" unless ``skip`` names them (insurgent presence changes are skipped by default)."""
+
+
+def event_timeline(
+    events: pd.DataFrame,
+    *,
+    title: str | None = None,
+    skip: Iterable[str] = ("presence", "presence_ends", "arrive", "set_parameter"),
+) -> Figure:
+    """What happened when: one row per country and one for regional (bloc) events.
+
+    Args:
+        events: an events table (``date`` ``YYYY-MM``, ``kind``, ``country``, ``actor``,
+            ``scheduled`` and, for several replicates, ``replicate``).
+        title: axes title.
+        skip: event kinds to leave out.
+
+    Marker shape is the kind of event, marker colour the actor (each power its colour; blocs
+    and juntas dark grey). Scheduled events are part of the scenario and happen in every
+    replicate: full-size markers with a black edge. Endogenous events (coups, expulsions,
+    bloc moves chosen by the model) vary between replicates: marker size and opacity show
+    the share of replicates in which each happened that month, and the legend says so.
+    """
+    from matplotlib.colors import to_rgba
+
+    skip = set(skip)
+    table = events[~events["kind"].isin(skip)].copy()
+    if table.empty:
+        raise ValueError("no events to show")
+    table["date"] = pd.to_datetime(table["date"].astype(str).str[:7], format="%Y-%m")
+    table["country"] = table["country"].fillna("").astype(str)
+    table["actor"] = table["actor"].fillna("").astype(str)
+    if "replicate" not in table.columns:
+        table["replicate"] = 0
+    if "scheduled" not in table.columns:
+        table["scheduled"] = False
+    n_reps = int(events["replicate"].nunique()) if "replicate" in events.columns else 1
+    keys = ["date", "country", "kind", "actor", "scheduled"]
+    counts = table.groupby(keys, sort=True)["replicate"].nunique().rename("reps").reset_index()
+    counts["category"] = counts["kind"].map(lambda k: EVENT_CATEGORIES.get(k, ("other", "."))[0])
+    counts["marker"] = counts["kind"].map(lambda k: EVENT_CATEGORIES.get(k, ("other", "."))[1])
+    rows = sorted({c for c in counts["country"] if c}, key=country_name)
+    labels = [country_name(c) for c in rows]
+    if (counts["country"] == "").any():
+        rows.append("")
+        labels.append("region / blocs")
+    row_of = {c: k for k, c in enumerate(rows)}
+    categories = list(dict.fromkeys(label for label, _ in EVENT_CATEGORIES.values()))
+    categories += sorted(set(counts["category"]) - set(categories))
+    present = [c for c in categories if c in set(counts["category"])]
+    offset = {
+        c: (k - (len(present) - 1) / 2) * min(0.12, 0.7 / max(len(present), 1))
+        for k, c in enumerate(present)
+    }
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(11, 0.45 * len(rows) + 2.6), constrained_layout=True)
+    for (marker, scheduled), sub in counts.groupby(["marker", "scheduled"], sort=False):
+        share = sub["reps"].to_numpy() / max(n_reps, 1)
+        x = sub["date"].to_numpy()
+        y = np.array(
+            [row_of[c] + offset[g] for c, g in zip(sub["country"], sub["category"], strict=True)]
+        )
+        colours = [power_colour(a) if a in POWER_COLOURS else "0.3" for a in sub["actor"]]
+        if scheduled:
+            rgba = [to_rgba(c, 1.0) for c in colours]
+            ax.scatter(
+                x, y, marker=marker, s=90, c=rgba, edgecolors="black", linewidths=0.9, zorder=3
+            )
+        else:
+            rgba = [to_rgba(c, 0.3 + 0.7 * s) for c, s in zip(colours, share, strict=True)]
+            ax.scatter(x, y, marker=marker, s=25 + 65 * share, c=rgba, linewidths=0, zorder=3)
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_ylim(len(rows) - 0.5, -0.5)
+    ax.set_xlabel("date")
+    _date_axis(ax)
+    ax.grid(alpha=0.3)
+    ax.set_title(title if title is not None else "Events")
+    handles: list[Any] = []
+    for cat in present:
+        marker = (
+            next(m for lab, m in EVENT_CATEGORIES.values() if lab == cat) if cat != "other" else "."
+        )
+        handles.append(_legend_marker(marker=marker, color="0.3", markersize=8, label=cat))
+    actors = [a for a in POWER_COLOURS if a in set(counts["actor"])]
+    for a in actors:
+        handles.append(
+            _legend_marker(
+                marker="o", color=POWER_COLOURS[a], markersize=8, label=f"actor: {POWER_NAMES[a]}"
+            )
+        )
+    handles.append(
+        _legend_marker(marker="o", color="0.3", markersize=8, label="actor: a bloc, junta or group")
+    )
+    handles.append(
+        _legend_marker(
+            marker="o",
+            color="0.3",
+            markeredgecolor="black",
+            markersize=9,
+            label="scheduled (every replicate)",
+        )
+    )
+    if n_reps > 1:
+        for k in sorted({1, n_reps}):
+            share = k / n_reps
+            handles.append(
+                _legend_marker(
+                    marker="o",
+                    markeredgewidth=0,
+                    color=(0.3, 0.3, 0.3, 0.3 + 0.7 * share),
+                    markersize=math.sqrt(25 + 65 * share),
+                    label=f"model-driven, in {k} of {n_reps} replicates",
+                )
+            )
+    else:
+        handles.append(
+            _legend_marker(
+                marker="o",
+                markeredgewidth=0,
+                color="0.3",
+                markersize=math.sqrt(90),
+                label="model-driven",
+            )
+        )
+    ax.legend(
+        handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0
+    )
+    return fig
+
+
+# --- the overview figure of `sahel run` -------------------------------------------------------
+
+
+def model_vs_observed(
+    table: pd.DataFrame,
+    observed: pd.DataFrame,
+    *,
+    title: str = "",
+    last_fitted_year: int | None = None,
+) -> Figure:
+    """Small multiples, one panel per country: a model's median and 90% band of deaths per
+    year (``table``: country, year, median, low, high) against observed deaths (``observed``:
+    country, year, deaths; dots). Years after ``last_fitted_year`` are shaded as out of
+    sample. Symmetric-log y axis, 0 to at least 30 deaths."""
+    plt = _pyplot()
+    countries = table.groupby("country")["median"].sum().sort_values(ascending=False).index
+    ncols = 5
+    nrows = math.ceil(len(countries) / ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.8 * nrows), squeeze=False,
+                             constrained_layout=True)  # fmt: skip
+    for ax, iso in zip(axes.flat, countries, strict=False):
+        sub = table[table["country"] == iso].sort_values("year")
+        obs = observed[observed["country"] == iso].sort_values("year")
+        ax.fill_between(sub["year"], sub["low"], sub["high"], color=OKABE_ITO[0], alpha=0.25,
+                        lw=0, label="model 90% band")  # fmt: skip
+        ax.plot(sub["year"], sub["median"], color=OKABE_ITO[0], lw=1.8, label="model median")
+        ax.plot(obs["year"], obs["deaths"], "o", color=OKABE_ITO[1], ms=4, label="observed (UCDP)")
+        if last_fitted_year is not None and sub["year"].max() > last_fitted_year:
+            ax.axvspan(last_fitted_year + 0.5, sub["year"].max() + 0.5, color="0.9", zorder=0,
+                       label="out of sample")  # fmt: skip
+        top = np.nanmax([sub["high"].max(), obs["deaths"].max(), 0.0])
+        ax.set_yscale("symlog", linthresh=10)
+        ax.set_ylim(0, max(30.0, 1.5 * top))  # quiet countries: an axis from 0 to 30
+        ax.set(title=country_name(str(iso)), xlabel="year", ylabel="deaths per year")
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(countries) :]:
+        ax.remove()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=4, fontsize=9)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _band(ax: Axes, frame: pd.DataFrame, column: str, *, label: str, color: str) -> None:
+    """Mean line and 5-95% band of ``column`` across replicates, by date."""
+    grouped = frame.groupby("date")[column]
+    mean = grouped.mean()
+    ax.plot(mean.index, mean.to_numpy(), color=color, label=label, lw=1.8)
+    if frame["replicate"].nunique() > 1:
+        lo, hi = grouped.quantile(0.05), grouped.quantile(0.95)
+        ax.fill_between(mean.index, lo.to_numpy(), hi.to_numpy(), color=color, alpha=0.2, lw=0)
+
+
+def key_metrics(regional: pd.DataFrame, countries: pd.DataFrame, *, title: str = "") -> Figure:
+    """Six panels: regional stability, fatalities, influence, juntas; fatalities and control
+    in the five most violent countries. Expects the tables written by ``sahel run``.
+    Lines are means over replicates, bands the 5th-95th percentiles."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True, constrained_layout=True)
+    ax = axes[0, 0]
+    _band(ax, regional, "regional_stability", label="region", color=OKABE_ITO[0])
+    ax.set(title="Stability (population-weighted)", ylabel="index (0-1)")
+    ax = axes[0, 1]
+    _band(ax, regional, "total_fatalities", label="region", color=OKABE_ITO[1])
+    ax.set(title="Conflict fatalities, region", ylabel="deaths per month")
+    ax = axes[0, 2]
+    _band(ax, regional, "western_influence", label="Western (US, France, EU)", color=OKABE_ITO[0])
+    _band(ax, regional, "russian_influence", label="Russia", color=OKABE_ITO[1])
+    ax.set(title="Regional influence", ylabel="share (0-1)")
+    ax.legend(loc="best", fontsize=8)
+    ax = axes[1, 0]
+    _band(ax, regional, "n_juntas", label="juntas", color=OKABE_ITO[3])
+    ax.set(title="Countries ruled by juntas", ylabel="count")
+    top = countries.groupby("country", observed=True)["fatalities"].sum().nlargest(5).index.tolist()
+    for k, iso in enumerate(top):
+        sub = countries[countries["country"] == iso]
+        _band(axes[1, 1], sub, "fatalities", label=iso, color=OKABE_ITO[k])
+        _band(axes[1, 2], sub, "control", label=iso, color=OKABE_ITO[k])
+    axes[1, 1].set(title="Fatalities, most violent countries", ylabel="deaths per month")
+    axes[1, 2].set(title="Territorial control", ylabel="share (0-1)")
+    axes[1, 1].legend(loc="best", fontsize=8, ncols=2)
+    axes[1, 2].legend(loc="best", fontsize=8, ncols=2)
+    for ax in axes[1]:
+        ax.set_xlabel("date")
+        _date_axis(ax)
+    for ax in axes.flat:
+        ax.grid(alpha=0.3)
+        ax.set_ylim(bottom=0)
+    if title:
+        fig.suptitle(title)
+    return fig
