@@ -35,11 +35,12 @@ backtest: setup
 lint: setup
 	$(VENV)/bin/ruff check $(LINT_PATHS)
 	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
 
 # Regenerate the pinned lock file (needs uv in the venv; runs setup first if it is missing).
 lock:
 	@test -x $(VENV)/bin/uv || VENV="$(VENV)" bash scripts/setup.sh
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev -p $(VENV)/bin/python -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra notebooks -p $(VENV)/bin/python -o requirements.lock
 
 # Remove caches and build artefacts (keeps the venv and results/).
 clean:
