@@ -146,7 +146,7 @@ def execute(
     """
     start = time.perf_counter()
     store = store if isinstance(store, ExperimentStore) else ExperimentStore(store)
-    store.clean_tmp()
+    removed = store.repair()
     if store.manifest() is None:
         identity = simulator.identity()
         store.create({"experiment_id": content_hash(identity), "simulator": identity})
@@ -175,6 +175,7 @@ def execute(
             runs_skipped=len(done_before),
             batches=len(batches),
             batch_size=size,
+            removed_parts=len(removed),
         )
         report = ExecutionReport(
             runs_total=len(unique),
@@ -206,6 +207,8 @@ def execute(
                 progress(report.runs_skipped + report.runs_done, report.runs_total)
 
     report.seconds = time.perf_counter() - start
+    # a worker of an earlier, killed driver may have written a batch meanwhile
+    store.repair(keep=[batch.batch_id for batch in report.batches])
     missing = wanted - store.done_run_ids()
     store.log(
         "finish",

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.core import BatchReport, Run, Simulator, content_hash
-from sim.engine.store import SUMMARY, concat_frames, worker_name, write_part
+from sim.engine.store import SUMMARY, concat_frames, worker_name, write_batch
 
 PARAM_PREFIX = "param_"
 """Prefix of the columns holding each varied parameter's value."""
@@ -109,22 +109,20 @@ def run_batch(
 ) -> BatchReport:
     """Simulate a batch of runs and write one Parquet part per table into the store.
 
-    Parts are written atomically and named by the batch's content address, the ``summary``
-    table last (it marks the runs done); tables with no rows in this batch are not written.
-    Only counts and timings go back to the caller, never the tables.
+    Parts are named by the batch's content address and written by
+    :func:`~sim.engine.store.write_batch`: all in full before any is renamed into place, the
+    ``summary`` table last (it marks the runs done); tables with no rows in this batch are not
+    written. Only counts and timings go back to the caller, never the tables.
     """
     start = time.perf_counter()
     batch_id = batch_id_of(runs)
     tables = simulate_batch(simulator, runs, param_names)
-    files = []
-    for table in [*sorted(t for t in tables if t != SUMMARY), SUMMARY]:
-        frame = tables[table]
-        if len(frame) or table == SUMMARY:
-            files.append(str(write_part(store_path, table, batch_id, frame)))
+    order = [*sorted(t for t in tables if t != SUMMARY and len(tables[t])), SUMMARY]
+    files = write_batch(store_path, batch_id, {table: tables[table] for table in order})
     return BatchReport(
         batch_id=batch_id,
         runs=len(runs),
         seconds=time.perf_counter() - start,
         worker=worker_name(),
-        files=files,
+        files=[str(f) for f in files],
     )
