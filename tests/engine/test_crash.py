@@ -43,7 +43,7 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows in a reader-independent order and plain dtypes, for comparing readers."""
     frame = frame.copy()
     for name, dtype in frame.dtypes.items():
-        if isinstance(dtype, pd.CategoricalDtype) or dtype == object:
+        if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(dtype):
             frame[name] = frame[name].astype(str)
     frame = frame[sorted(frame.columns)]
     return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
