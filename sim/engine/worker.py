@@ -5,8 +5,12 @@ This module is imported by pool and Dask workers, so it stays light: no model, n
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 
@@ -18,6 +22,53 @@ from sim.engine.store import SUMMARY, concat_frames, worker_name, write_batch
 
 PARAM_PREFIX = "param_"
 """Prefix of the columns holding each varied parameter's value."""
+
+DRIVER_POLL_SECONDS = 0.5
+"""How often a pool worker checks that its driver is still alive."""
+
+_PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: a signal the kernel sends when the parent process dies."""
+
+
+def join_pool(driver_pid: int) -> None:
+    """Initialise a local pool worker: leave Ctrl-C to the driver, and die with it.
+
+    The worker ignores SIGINT (a Ctrl-C reaches the whole process group; the driver alone
+    reports it and stops the pool). It exits within :data:`DRIVER_POLL_SECONDS` once its
+    parent changes (the forkserver that started it exits when the driver dies) or the process
+    ``driver_pid`` is gone, even mid-batch: a part not yet renamed into place is a temporary
+    file that the next execution removes. On Linux the kernel also kills it when its parent
+    dies (``PR_SET_PDEATHSIG``).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below suffices
+    if not _process_exists(driver_pid):  # the driver died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(DRIVER_POLL_SECONDS)
+            if os.getppid() != parent or not _process_exists(driver_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-driver", daemon=True).start()
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (it may be a zombie: the parent check covers that)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_sort_key(run: Run) -> tuple[int, int, str]:
