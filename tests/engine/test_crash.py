@@ -14,12 +14,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.engine.core import Run
-from sim.engine.execute import execute
+from sim.engine.core import Run, make_run
+from sim.engine.errors import WorkerLost
+from sim.engine.execute import MAX_WORKER_LOSSES, execute
 from sim.engine.store import SUMMARY, ExperimentStore, write_batch
 from sim.engine.worker import run_batch
 from sim.studies.simulator import SahelSimulator
 from tests.engine.common import sweep
+from tests.engine.crash_models import DyingSimulator
 
 Sweep = tuple[SahelSimulator, list[Run]]
 
@@ -137,3 +139,44 @@ def test_failed_batch_write_leaves_no_part(tmp_path: Path, monkeypatch: pytest.M
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
     store = ExperimentStore(tmp_path)
     assert store.tables() == [] and store.done_run_ids() == set()
+
+
+# --- item 2: lost workers are retried; workers die with their driver ----------------------
+
+
+def dying_runs(sim: DyingSimulator, points: int = 6) -> list[Run]:
+    return [
+        make_run(sim, point=p, replicate=r, root_seed=5, params={"x": float(p)})
+        for p in range(points)
+        for r in range(2)
+    ]
+
+
+def test_lost_local_worker_is_retried(tmp_path: Path) -> None:
+    """A worker killed mid-batch: the pool restarts, the batch is redone, nothing is lost or
+    doubled, and the loss is in the status log."""
+    sim = DyingSimulator(marker=str(tmp_path / "died-once"))
+    runs = dying_runs(sim)
+    report = execute(sim, runs, tmp_path / "exp", backend="local", workers=2, batch_size=2)
+    assert (tmp_path / "died-once").exists()
+    assert report.runs_done == len(runs)
+    reference = tmp_path / "reference"
+    execute(DyingSimulator(doomed=-1.0), runs, reference, backend="serial")  # identity differs
+    for table in ("cells", SUMMARY):
+        got = pd.read_parquet(tmp_path / "exp" / table)
+        assert sorted(got["run_id"]) == sorted(pd.read_parquet(reference / table)["run_id"])
+    events = [r["event"] for r in ExperimentStore(tmp_path / "exp").status()]
+    assert "worker_lost" in events
+
+
+def test_worker_that_always_dies_ends_with_worker_lost(tmp_path: Path) -> None:
+    sim = DyingSimulator()
+    runs = dying_runs(sim)
+    with pytest.raises(WorkerLost) as caught:
+        execute(sim, runs, tmp_path, backend="local", workers=2, batch_size=2)
+    message = str(caught.value)
+    assert f"died (killed, perhaps for lack of memory) {MAX_WORKER_LOSSES} times" in message
+    done = len(ExperimentStore(tmp_path).done_run_ids())
+    assert f"{done} of {len(runs)} runs are saved in {tmp_path}" in message
+    assert done < len(runs) and "\n" not in message
+    assert caught.value.exit_code == 1

@@ -1,0 +1,40 @@
+"""Simulators for the crash tests, in a module of their own so that pool workers, which
+import it to unpickle them, start fast (no model, no test framework)."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class DyingSimulator:
+    """A fast simulator whose worker process is killed (SIGKILL, as by the out-of-memory
+    killer) while simulating ``x == doomed``: once if ``marker`` names a file to create, at
+    every attempt if it is empty."""
+
+    doomed: float = 3.0
+    marker: str = ""
+
+    def identity(self) -> dict[str, Any]:
+        return {"model": "dying", "doomed": self.doomed}
+
+    def parameter_bounds(self) -> dict[str, tuple[float, float, float]]:
+        return {"x": (0.0, 10.0, 0.0)}
+
+    def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, pd.DataFrame]:
+        x = params.get("x", 0.0)
+        if x == self.doomed and (not self.marker or not os.path.exists(self.marker)):
+            if self.marker:
+                Path(self.marker).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return {"cells": pd.DataFrame({"month": [0, 1, 2], "value": [x, x + seed % 7, -x]})}
+
+    def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+        return {"total": float(tables["cells"]["value"].sum())}
