@@ -182,7 +182,9 @@ def execute(
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
-        full = DiskFull(f"the disk is full ({exc.strerror}: {exc.filename or store.path})")
+        full = DiskFull(
+            f"the disk holding {store.path} is full ({os.strerror(exc.errno)}); free some space"
+        )
         _record_stop(full, store, wanted)
         raise full from None
 
@@ -492,6 +494,9 @@ def _local(
                 ours.terminate()
         if own_pool is None and not finished and isinstance(executor, LocalPool):
             executor.restart()  # leave the caller a pool without our half-done batches
+        if not finished and (own_pool is not None or isinstance(executor, LocalPool)):
+            with contextlib.suppress(OSError):
+                store.clean_tmp()  # what the terminated workers were writing (frees space)
 
 
 @contextlib.contextmanager

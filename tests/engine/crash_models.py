@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 
@@ -35,6 +36,27 @@ class DyingSimulator:
                 Path(self.marker).touch()
             os.kill(os.getpid(), signal.SIGKILL)
         return {"cells": pd.DataFrame({"month": [0, 1, 2], "value": [x, x + seed % 7, -x]})}
+
+    def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+        return {"total": float(tables["cells"]["value"].sum())}
+
+
+@dataclass(frozen=True)
+class BulkySimulator:
+    """A fast simulator with ``rows`` rows of incompressible numbers per run: fills a disk."""
+
+    rows: int = 2000
+
+    def identity(self) -> dict[str, Any]:
+        return {"model": "bulky", "rows": self.rows}
+
+    def parameter_bounds(self) -> dict[str, tuple[float, float, float]]:
+        return {"x": (0.0, 10.0, 0.0)}
+
+    def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, pd.DataFrame]:
+        rng = np.random.default_rng(seed)
+        frame = pd.DataFrame({"step": np.arange(self.rows), "value": rng.random(self.rows)})
+        return {"cells": frame.assign(value=frame["value"] + params.get("x", 0.0))}
 
     def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
         return {"total": float(tables["cells"]["value"].sum())}

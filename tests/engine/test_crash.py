@@ -8,6 +8,11 @@ through the store's own reader, which would hide duplicates.
 from __future__ import annotations
 
 import errno
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -15,13 +20,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.engine.core import Run, make_run
-from sim.engine.errors import WorkerLost
+from sim.engine.errors import DiskFull, WorkerLost
 from sim.engine.execute import MAX_WORKER_LOSSES, execute
 from sim.engine.store import SUMMARY, ExperimentStore, write_batch
 from sim.engine.worker import run_batch
 from sim.studies.simulator import SahelSimulator
 from tests.engine.common import sweep
-from tests.engine.crash_models import DyingSimulator
+from tests.engine.crash_models import BulkySimulator, DyingSimulator
 
 Sweep = tuple[SahelSimulator, list[Run]]
 
@@ -180,3 +185,51 @@ def test_worker_that_always_dies_ends_with_worker_lost(tmp_path: Path) -> None:
     assert f"{done} of {len(runs)} runs are saved in {tmp_path}" in message
     assert done < len(runs) and "\n" not in message
     assert caught.value.exit_code == 1
+
+
+# --- a full disk ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs (needs root on Linux; skipped otherwise), unmounted afterwards."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root on Linux")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode:
+        pytest.skip(f"cannot mount a tmpfs: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=False)
+
+
+@pytest.mark.slow
+def test_full_disk_ends_cleanly_and_resumes(small_disk: Path, tmp_path: Path) -> None:
+    sim = BulkySimulator()
+    runs = [make_run(sim, point=p, replicate=0, root_seed=3, params={"x": p}) for p in range(24)]
+    store_path = small_disk / "exp"
+    with pytest.raises(DiskFull) as caught:
+        execute(sim, runs, store_path, backend="local", workers=2, batch_size=2)
+    done = ExperimentStore(store_path).done_run_ids()
+    message = str(caught.value)
+    assert f"the disk holding {store_path} is full (No space left on device)" in message
+    assert f"{len(done)} of {len(runs)} runs are saved in {store_path}" in message
+    assert 0 < len(done) < len(runs) and caught.value.exit_code == 1
+    # what is on disk is whole: every run in the summary has all its rows, no others
+    cells = pd.read_parquet(store_path / "cells")
+    assert set(cells["run_id"]) == done and len(cells) == sim.rows * len(done)
+    assert not [p for p in (store_path / ".incoming").iterdir()]
+
+    subprocess.run(["mount", "-o", "remount,size=8m", str(small_disk)], check=True)
+    report = execute(sim, runs, store_path, backend="local", workers=2, batch_size=3)
+    assert report.runs_skipped == len(done) and report.runs_done == len(runs) - len(done)
+    reference = tmp_path / "reference"
+    execute(sim, runs, reference, backend="serial", batch_size=len(runs))
+    assert_raw_equal(store_path, reference)
