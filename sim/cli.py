@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.engine.errors import EngineError
+from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
 
 app = typer.Typer(
@@ -829,13 +829,34 @@ def backtest(
     err_console.print(f"wrote {out}/backtest.csv ({len(table)} rows) and {out}/backtest.png")
 
 
+def _resume_command() -> str:
+    """The command that resumes this one: the same arguments without ``--force``."""
+    import shlex
+
+    return "resume with: " + shlex.join(["sahel", *(a for a in sys.argv[1:] if a != "--force")])
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C and SIGTERM raise :class:`Interrupted`, reported in one line (a
+    KeyboardInterrupt would be turned into a silent exit by the CLI framework)."""
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
     except (SahelError, EngineError) as exc:
         text = exc.render() if hasattr(exc, "render") else str(exc)
         err_console.print(f"error: {text}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except ExecutionStopped as exc:  # the runs finished are safe on disk
+        prefix = "" if isinstance(exc, Interrupted) else "error: "
+        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         sys.exit(exc.exit_code)
 
 
