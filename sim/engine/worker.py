@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -34,11 +35,11 @@ def join_pool(driver_pid: int) -> None:
     """Initialise a local pool worker: leave Ctrl-C to the driver, and die with it.
 
     The worker ignores SIGINT (a Ctrl-C reaches the whole process group; the driver alone
-    reports it and stops the pool). It exits within :data:`DRIVER_POLL_SECONDS` once its
-    parent changes (the forkserver that started it exits when the driver dies) or the process
-    ``driver_pid`` is gone, even mid-batch: a part not yet renamed into place is a temporary
-    file that the next execution removes. On Linux the kernel also kills it when its parent
-    dies (``PR_SET_PDEATHSIG``).
+    reports it and stops the pool). It exits within :data:`DRIVER_POLL_SECONDS` once the
+    process ``driver_pid`` is gone or a zombie, or its parent changes, even mid-batch: a part
+    not yet renamed into place is a temporary file that the next execution removes. (The
+    forkserver that started it outlives the driver as long as any of its children does, so
+    ``PR_SET_PDEATHSIG``, also set on Linux, only helps under ``spawn``.)
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = os.getppid()
@@ -61,14 +62,21 @@ def join_pool(driver_pid: int) -> None:
 
 
 def _process_exists(pid: int) -> bool:
-    """Whether a process ``pid`` exists (it may be a zombie: the parent check covers that)."""
+    """Whether process ``pid`` is alive: it exists and, where ``/proc`` says so, is not a
+    zombie (a killed driver whose parent has not reaped it yet keeps its pid for a while)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    except PermissionError:
+    except OSError:  # no /proc (macOS): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
         return True
-    return True
+    return stat.rpartition(")")[2].split()[:1] not in (["Z"], ["X"])
 
 
 def run_sort_key(run: Run) -> tuple[int, int, str]:

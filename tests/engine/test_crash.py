@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import errno
 import os
+import random
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import psutil
 import pyarrow.parquet as pq
 import pytest
 
@@ -27,6 +32,7 @@ from sim.engine.worker import run_batch
 from sim.studies.simulator import SahelSimulator
 from tests.engine.common import sweep
 from tests.engine.crash_models import BulkySimulator, DyingSimulator
+from tests.worlds import PYTHON
 
 Sweep = tuple[SahelSimulator, list[Run]]
 
@@ -210,7 +216,6 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", str(mount)], check=False)
 
 
-@pytest.mark.slow
 def test_full_disk_ends_cleanly_and_resumes(small_disk: Path, tmp_path: Path) -> None:
     sim = BulkySimulator()
     runs = [make_run(sim, point=p, replicate=0, root_seed=3, params={"x": p}) for p in range(24)]
@@ -233,3 +238,131 @@ def test_full_disk_ends_cleanly_and_resumes(small_disk: Path, tmp_path: Path) ->
     reference = tmp_path / "reference"
     execute(sim, runs, reference, backend="serial", batch_size=len(runs))
     assert_raw_equal(store_path, reference)
+
+
+# --- item 3 and the whole command: kills, Ctrl-C and resumes of `sahel sweep` -------------
+
+SAHEL = str(Path(PYTHON).with_name("sahel"))
+SWEEP = ["sweep", "us_withdraws", "-p", "recruitment_rate=15:35:3", "--reps", "4"]
+SWEEP += ["--months", "6", "--workers", "2"]
+
+
+def start_sahel(args: list[str], cwd: Path) -> subprocess.Popen[str]:
+    """``sahel ARGS`` in a session (process group) of its own, output captured."""
+    return subprocess.Popen(
+        [SAHEL, *args],
+        cwd=cwd,
+        start_new_session=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "CI": "true"},
+    )
+
+
+def wait_until(condition: Callable[[], bool], proc: subprocess.Popen[str], timeout: float) -> None:
+    """Poll ``condition`` until it holds or ``proc`` ends (fails after ``timeout`` s)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and proc.poll() is None:
+        assert time.monotonic() < deadline, "the command did not get there in time"
+        time.sleep(0.02)
+
+
+def executing(folder: Path) -> Callable[[], bool]:
+    """Whether the executor has started in ``folder`` (its status log says so)."""
+    return lambda: '"event": "start"' in _read(folder / "status.log")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError:
+        return ""
+
+
+def summary_parts(folder: Path) -> int:
+    return len(list((folder / SUMMARY).glob("*.parquet")))
+
+
+def assert_all_gone(procs: list[psutil.Process], seconds: float = 5.0) -> None:
+    """Every process in ``procs`` exits (or is a zombie) within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    alive = procs
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if _running(p)]
+        time.sleep(0.05)
+    assert not alive, f"{len(alive)} worker processes outlived their driver by {seconds} s"
+
+
+def _running(proc: psutil.Process) -> bool:
+    try:
+        return proc.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def test_ctrl_c_ends_with_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group: the driver alone reports it, in one line
+    naming what is saved and the command that resumes (the same one), and its workers go."""
+    out = tmp_path / "sweep"
+    proc = start_sahel([*SWEEP, "--out", str(out)], tmp_path)
+    try:
+        wait_until(executing(out), proc, timeout=120)
+        workers = psutil.Process(proc.pid).children(recursive=True)
+        os.killpg(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    message = lines[-1]
+    assert message.startswith("interrupted (Ctrl-C); ")
+    assert [line for line in lines if "runs (" not in line] == [message]  # progress aside
+    assert f"runs are saved in {out}" in message
+    assert_all_gone(workers)
+    resume = message.split("resume with: ", 1)[1]
+    command = shlex.split(resume)
+    assert command[0] == "sahel" and command[1:] == [*SWEEP, "--out", str(out)]
+    # (the slow test below runs such a resume and compares its tables)
+
+
+@pytest.mark.slow
+def test_sigkill_of_the_driver_at_random_points_then_resume(tmp_path: Path) -> None:
+    """SIGKILL of the driver alone (as the out-of-memory killer does) at random points:
+    its workers exit within seconds, readers never see a run twice, and the resumed sweep's
+    raw tables equal an uninterrupted sweep's in pandas, polars and DuckDB."""
+    rng = random.Random(14)
+    out = tmp_path / "killed"
+    args = [*SWEEP, "--out", str(out)]
+    kills = 0
+    for _ in range(3):
+        proc = start_sahel(args, tmp_path)
+        target = rng.randint(0, 3)
+        try:
+            wait_until(executing(out), proc, timeout=120)
+            wait_until(lambda t=target: summary_parts(out) >= t, proc, timeout=120)
+            time.sleep(rng.uniform(0.0, 0.3))
+            workers = psutil.Process(proc.pid).children(recursive=True)
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        kills += proc.returncode == -signal.SIGKILL
+        assert_all_gone(workers)
+        if summary_parts(out):
+            assert pd.read_parquet(out / SUMMARY)["run_id"].is_unique
+    assert kills >= 2, "the sweep finished before it could be killed"
+    final = start_sahel(args, tmp_path)
+    _, stderr = final.communicate(timeout=300)
+    assert final.returncode == 0, stderr
+    reference = tmp_path / "reference"
+    clean = start_sahel([*SWEEP, "--backend", "serial", "--out", str(reference)], tmp_path)
+    _, stderr = clean.communicate(timeout=300)
+    assert clean.returncode == 0, stderr
+    assert_raw_equal(out, reference)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "runs.csv"), pd.read_csv(reference / "runs.csv")
+    )
