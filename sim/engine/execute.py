@@ -545,6 +545,7 @@ def _dask(
 ) -> Generator[BatchReport, None, None]:
     """Run batches on a Dask cluster, one task per batch; gather only the reports."""
     from distributed import as_completed as dask_as_completed
+    from distributed.comm import CommClosedError
 
     futures = []
     try:
@@ -564,12 +565,12 @@ def _dask(
             report = future.result()
             future.release()
             yield report
-    except (CancelledError, OSError) as exc:
-        if client.status in ("running", "connecting") and not isinstance(exc, OSError):
+    except (CancelledError, CommClosedError) as exc:
+        reason = str(getattr(exc, "reason", "connection closed"))
+        if isinstance(exc, CancelledError) and "scheduler" not in reason:
             raise
-        raise SchedulerLost(
-            f"lost the Dask scheduler {client.scheduler.address} ({type(exc).__name__})"
-        ) from None
+        address = getattr(client.scheduler, "address", None) or "?"
+        raise SchedulerLost(f"lost the Dask scheduler at {address} ({reason})") from None
     finally:
         pending = [f for f in futures if not f.done()]
         if pending:
