@@ -523,17 +523,32 @@ def _dask_client(backend: Any, scheduler: str | None, workers: int | None) -> It
         with client:
             yield client
         return
-    with (
-        LocalCluster(
+    with _sigint_ignored_by_children():
+        cluster = LocalCluster(
             n_workers=workers or os.cpu_count() or 1,
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
             dashboard_address=None,
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+        )
+    with cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _sigint_ignored_by_children() -> Iterator[None]:
+    """Ignore SIGINT while worker processes are started, so that they inherit the setting:
+    a Ctrl-C reaches the whole process group, and only this process should handle it (it
+    cancels the work and closes the cluster) rather than every worker printing a traceback.
+    Only in the main thread (elsewhere signal handlers cannot be changed)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _dask(
