@@ -449,7 +449,7 @@ def status(
     ],
 ) -> None:
     """Show the progress of an experiment: runs done and to do, batches, timings."""
-    from sim.engine.outputs import read_manifest
+    from sim.engine.outputs import OutputFolder, read_manifest
     from sim.engine.store import experiment_status
 
     manifest = read_manifest(folder) or {}
@@ -470,6 +470,15 @@ def status(
             f"{info['seconds']:.1f} s of batch time; last update {info['last']}",
             markup=False, highlight=False,
         )  # fmt: skip
+    if manifest:  # "done" only once every final file is written
+        results = OutputFolder(folder)
+        missing = ", ".join(p.name for p in results.missing_files())
+        if results.is_finished():
+            state = "done"
+        else:
+            why = f"missing: {missing}" if missing else "final files not all written"
+            state = f"not finished ({why}); re-run the command that started it to finish"
+        out_console.print(f"{folder}: {state}", markup=False, highlight=False)
 
 
 @app.command()

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 FILES_KEY = "files"
 """Manifest key: files written by the tool, relative to the folder."""
 
+FINISHED_KEY = "finished"
+"""Manifest key: when the experiment wrote its last final file (absent until then)."""
+
 STORES_KEY = "stores"
 """Manifest key: experiment stores inside the folder, relative to it (``"."`` for itself)."""
 
@@ -179,6 +182,23 @@ class OutputFolder:
         updated = {**manifest, **{k: v for k, v in entries.items() if k not in protected}}
         files.write_json(self.manifest_path, updated)
         return updated
+
+    def finish(self, **entries: Any) -> dict[str, Any]:
+        """Mark the experiment finished, once every final file is written (call it last),
+        adding ``entries`` as :meth:`update_manifest` does."""
+        from sim.engine.store import _now
+
+        return self.update_manifest(**entries, **{FINISHED_KEY: _now()})
+
+    def missing_files(self) -> list[Path]:
+        """Files the manifest records that are not there (an interrupted final write)."""
+        return [path for path in self.own_files() if not path.is_file()]
+
+    def is_finished(self) -> bool:
+        """Whether the experiment finished (:meth:`finish`) and all its recorded files exist:
+        a resumed experiment that was interrupted before its final files is not."""
+        manifest = self.manifest() or {}
+        return bool(manifest.get(FINISHED_KEY)) and not self.missing_files()
 
     def store(self, rel: str = ".", manifest: Mapping[str, Any] | None = None) -> ExperimentStore:
         """The experiment store at ``rel`` (recorded in the manifest), created with

@@ -234,6 +234,7 @@ def calibrate_historical(
     summary = _summary(spec, result, observed, fit_reps=fit_reps, months=months)
     info = folder.update_manifest(**summary)
     folder.write_text("calibrated.yaml", parameter_file_text(result.best, info))
+    folder.finish()
     written = None
     if install:
         written = files.write_text(PARAMETER_FILE, parameter_file_text(result.best, info))
@@ -365,6 +366,7 @@ def backtest(
             title=f"Back-test: model (median, 90% band, {reps} replicates) vs UCDP;"
             f" calibrated on {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}",
         )  # fmt: skip
+        done.finish()
     return table
 
 

@@ -236,4 +236,4 @@ def _write_comparison(result: Comparison, folder: OutputFolder, *, seconds: floa
                             units=units)  # fmt: skip
     folder.write_figure(fig, "difference.png")
     horizons = sorted(set(result.table["horizon"]))
-    folder.update_manifest(horizons=horizons, timings={"seconds_total": round(seconds, 3)})
+    folder.finish(horizons=horizons, timings={"seconds_total": round(seconds, 3)})

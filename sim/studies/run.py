@@ -170,7 +170,7 @@ def _write_outputs(result: RunResult, folder: OutputFolder, *, csv: bool, figure
             title=f"{result.scenario.name}: {len(result.seeds)} replicate(s)",
         )  # fmt: skip
         folder.write_figure(fig, "key_metrics.png")
-    folder.update_manifest(timings={"seconds_simulated": round(result.seconds, 4)})
+    folder.finish(timings={"seconds_simulated": round(result.seconds, 4)})
 
 
 def summarise(result: Any) -> tuple[pd.DataFrame, pd.DataFrame]:

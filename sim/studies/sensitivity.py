@@ -160,3 +160,4 @@ def _write_sensitivity(
     for output, table in indices.groupby("output", sort=False):
         fig = sensitivity_figure(table.drop(columns=["output"]), method, str(output))
         folder.write_figure(fig, f"indices_{output}.png")
+    folder.finish()

@@ -97,6 +97,7 @@ def sweep(
         done = OutputFolder(out)
         done.write_csv(per_point, "points.csv")
         done.write_csv(summary, "runs.csv")
+        done.finish()
     return SweepResult(summary, per_point, Path(out) if out is not None else None)
 
 

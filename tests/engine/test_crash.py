@@ -25,7 +25,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.engine.core import Run, make_run
-from sim.engine.errors import DiskFull, WorkerLost
+from sim.engine.errors import DiskFull, Interrupted, WorkerLost
 from sim.engine.execute import MAX_WORKER_LOSSES, execute
 from sim.engine.store import SUMMARY, ExperimentStore, write_batch
 from sim.engine.worker import run_batch
@@ -365,4 +365,47 @@ def test_sigkill_of_the_driver_at_random_points_then_resume(tmp_path: Path) -> N
     assert_raw_equal(out, reference)
     pd.testing.assert_frame_equal(
         pd.read_csv(out / "runs.csv"), pd.read_csv(reference / "runs.csv")
+    )
+
+
+# --- "done" only when every final file exists -------------------------------------------
+
+
+def test_status_says_done_only_when_every_final_file_exists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sweep interrupted after its runs but before its last final file is not done; nor
+    is one whose recorded file is gone; re-running finishes it."""
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+    from sim.engine.outputs import OutputFolder
+    from sim.studies import sweep as run_sweep
+
+    out = tmp_path / "sweep"
+    real_write = OutputFolder.write_csv
+
+    def killed_at_runs_csv(self, frame, rel, **kwargs):  # type: ignore[no-untyped-def]
+        if str(rel) == "runs.csv":
+            raise Interrupted(signal.SIGINT)
+        return real_write(self, frame, rel, **kwargs)
+
+    def status() -> str:
+        result = CliRunner().invoke(app, ["status", str(out)])
+        assert result.exit_code == 0, result.output
+        return result.output.strip().splitlines()[-1]
+
+    args = ("us_withdraws", ["recruitment_rate=15:35:2"])
+    with monkeypatch.context() as patch:
+        patch.setattr(OutputFolder, "write_csv", killed_at_runs_csv)
+        with pytest.raises(Interrupted):
+            run_sweep(*args, months=3, out=out, backend="serial")
+    assert (out / "points.csv").exists() and not (out / "runs.csv").exists()
+    assert "not finished" in status()
+    run_sweep(*args, months=3, out=out, backend="serial")
+    assert status() == f"{out}: done"
+    (out / "runs.csv").unlink()
+    assert (
+        status()
+        == f"{out}: not finished (missing: runs.csv); re-run the command that started it to finish"
     )
