@@ -16,12 +16,13 @@ import pandas as pd
 
 @dataclass(frozen=True)
 class DyingSimulator:
-    """A fast simulator whose worker process is killed (SIGKILL, as by the out-of-memory
-    killer) while simulating ``x == doomed``: once if ``marker`` names a file to create, at
-    every attempt if it is empty."""
+    """A fast simulator whose process gets ``signum`` (default SIGKILL, as from the
+    out-of-memory killer) while simulating ``x == doomed``: once if ``marker`` names a file
+    to create, at every attempt if it is empty."""
 
     doomed: float = 3.0
     marker: str = ""
+    signum: int = signal.SIGKILL
 
     def identity(self) -> dict[str, Any]:
         return {"model": "dying", "doomed": self.doomed}
@@ -34,7 +35,7 @@ class DyingSimulator:
         if x == self.doomed and (not self.marker or not os.path.exists(self.marker)):
             if self.marker:
                 Path(self.marker).touch()
-            os.kill(os.getpid(), signal.SIGKILL)
+            os.kill(os.getpid(), self.signum)
         return {"cells": pd.DataFrame({"month": [0, 1, 2], "value": [x, x + seed % 7, -x]})}
 
     def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:

@@ -193,6 +193,21 @@ def test_worker_that_always_dies_ends_with_worker_lost(tmp_path: Path) -> None:
     assert caught.value.exit_code == 1
 
 
+def test_sigterm_stops_execution_with_what_is_saved(tmp_path: Path) -> None:
+    """SIGTERM during execution: Interrupted (exit code 143) naming the runs saved, the store
+    consistent, and the same call resumes."""
+    sim = DyingSimulator(signum=signal.SIGTERM, marker=str(tmp_path / "terminated"))
+    runs = dying_runs(sim)
+    with pytest.raises(Interrupted) as caught:
+        execute(sim, runs, tmp_path / "exp", backend="serial", batch_size=2)
+    done = ExperimentStore(tmp_path / "exp").done_run_ids()
+    assert caught.value.exit_code == 143 and len(done) == 6
+    assert str(caught.value).startswith(f"stopped by SIGTERM; 6 of {len(runs)} runs are saved")
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # handler restored
+    report = execute(sim, runs, tmp_path / "exp", backend="serial", batch_size=5)
+    assert report.runs_skipped == 6 and report.runs_done == len(runs) - 6
+
+
 # --- a full disk ------------------------------------------------------------------------
 
 
