@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,26 @@ class BulkySimulator:
         rng = np.random.default_rng(seed)
         frame = pd.DataFrame({"step": np.arange(self.rows), "value": rng.random(self.rows)})
         return {"cells": frame.assign(value=frame["value"] + params.get("x", 0.0))}
+
+    def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
+        return {"total": float(tables["cells"]["value"].sum())}
+
+
+@dataclass(frozen=True)
+class SlowSimulator:
+    """A simulator that takes ``seconds`` per run (time to stop a scheduler mid-way)."""
+
+    seconds: float = 0.3
+
+    def identity(self) -> dict[str, Any]:
+        return {"model": "slow", "seconds": self.seconds}
+
+    def parameter_bounds(self) -> dict[str, tuple[float, float, float]]:
+        return {"x": (0.0, 100.0, 0.0)}
+
+    def simulate(self, params: Mapping[str, float], seed: int) -> dict[str, pd.DataFrame]:
+        time.sleep(self.seconds)
+        return {"cells": pd.DataFrame({"step": [0, 1], "value": [params.get("x", 0.0), seed % 5]})}
 
     def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
         return {"total": float(tables["cells"]["value"].sum())}

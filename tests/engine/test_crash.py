@@ -7,6 +7,7 @@ through the store's own reader, which would hide duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -18,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import psutil
@@ -25,14 +27,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.engine.core import Run, make_run
-from sim.engine.errors import DiskFull, Interrupted, WorkerLost
+from sim.engine.errors import DiskFull, Interrupted, SchedulerLost, WorkerLost
 from sim.engine.execute import MAX_WORKER_LOSSES, execute
 from sim.engine.store import SUMMARY, ExperimentStore, write_batch
 from sim.engine.worker import run_batch
 from sim.studies.simulator import SahelSimulator
 from tests.engine.common import sweep
-from tests.engine.crash_models import BulkySimulator, DyingSimulator
-from tests.worlds import PYTHON
+from tests.engine.crash_models import BulkySimulator, DyingSimulator, SlowSimulator
+from tests.worlds import PYTHON, ROOT
 
 Sweep = tuple[SahelSimulator, list[Run]]
 
@@ -424,3 +426,62 @@ def test_status_says_done_only_when_every_final_file_exists(
         status()
         == f"{out}: not finished (missing: runs.csv); re-run the command that started it to finish"
     )
+
+
+# --- a Dask scheduler that stops ----------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_stopped_dask_scheduler_ends_with_scheduler_lost(tmp_path: Path) -> None:
+    """The scheduler dies mid-way: SchedulerLost, one line with the runs saved; the store
+    holds each finished run once."""
+    import socket
+    import threading
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(PYTHON).with_name("dask"))
+    quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    quiet["env"] = {**os.environ, "PYTHONPATH": str(ROOT)}  # both unpickle the simulator
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        start_new_session=True, **quiet,
+    )  # fmt: skip
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nthreads", "1", "--nworkers", "2", "--no-dashboard",
+         "--host", "127.0.0.1"],
+        start_new_session=True, **quiet,
+    )  # fmt: skip
+    sim = SlowSimulator()
+    runs = [make_run(sim, point=p, replicate=0, root_seed=1, params={"x": p}) for p in range(40)]
+    store_path = tmp_path / "exp"
+
+    def stop_scheduler() -> None:
+        deadline = time.monotonic() + 120
+        while summary_parts(store_path) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(scheduler.pid, signal.SIGKILL)
+
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+        killer = threading.Thread(target=stop_scheduler, daemon=True)
+        killer.start()
+        with pytest.raises(SchedulerLost) as caught:
+            execute(sim, runs, store_path, scheduler=address, batch_size=1)
+        killer.join(timeout=10)
+    finally:
+        for proc in (worker, scheduler):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+    done = ExperimentStore(store_path).done_run_ids()
+    message = str(caught.value)
+    assert message.startswith(f"lost the Dask scheduler at {address}")
+    assert f"{len(done)} of {len(runs)} runs are saved in {store_path}" in message
+    assert 2 <= len(done) < len(runs)
+    assert pd.read_parquet(store_path / SUMMARY)["run_id"].is_unique
