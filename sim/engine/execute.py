@@ -182,9 +182,8 @@ def execute(
     except OSError as exc:
         if exc.errno not in _DISK_FULL:
             raise
-        full = DiskFull(
-            f"the disk holding {store.path} is full ({os.strerror(exc.errno)}); free some space"
-        )
+        reason = os.strerror(exc.errno or errno.ENOSPC)
+        full = DiskFull(f"the disk holding {store.path} is full ({reason}); free some space")
         _record_stop(full, store, wanted)
         raise full from None
 
@@ -355,8 +354,10 @@ class LocalPool(Executor):
         )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        """Schedule ``fn(*args, **kwargs)`` on a worker."""
-        return self._pool.submit(fn, *args, **kwargs)
+        """Schedule ``fn(*args, **kwargs)`` on a worker (starting workers if need be, with
+        a Ctrl-C held back meanwhile, see :func:`_sigint_deferred`)."""
+        with _sigint_deferred():
+            return self._pool.submit(fn, *args, **kwargs)
 
     def restart(self) -> None:
         """Replace a broken pool (a worker died) by a fresh one."""
@@ -369,7 +370,7 @@ class LocalPool(Executor):
         processes = list((getattr(self._pool, "_processes", None) or {}).values())
         for process in processes:
             with contextlib.suppress(Exception):
-                process.terminate()
+                process.kill()
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in processes:
             with contextlib.suppress(Exception):
@@ -533,6 +534,32 @@ def _dask_client(backend: Any, scheduler: str | None, workers: int | None) -> It
         )
     with cluster, Client(cluster) as client:
         yield client
+
+
+@contextlib.contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold a Ctrl-C back while child processes are started here, then deliver it.
+
+    SIGINT is blocked in this thread, so that the children (and the forkserver) inherit it
+    blocked and cannot be killed by a Ctrl-C with a traceback while they start; one that
+    another thread receives meanwhile is only recorded. Either is delivered to the usual
+    handler when the block ends, once every started child is known and can be stopped.
+    Only in the main thread, where Python handles signals."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(
+        signal, "pthread_sigmask"
+    ):
+        yield
+        return
+    caught: list[int] = []
+    handler = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, handler)
+        if caught:
+            signal.raise_signal(signal.SIGINT)
 
 
 @contextlib.contextmanager

@@ -144,12 +144,17 @@ def _union_categories(columns: list[pd.Series]) -> pd.CategoricalDtype:
         else:
             values.extend(col.dropna().unique())
     unique = list(dict.fromkeys(values))
-    if ordered and all(
-        isinstance(c.dtype, pd.CategoricalDtype)
-        and list(c.dtype.categories) == list(columns[0].dtype.categories)
-        for c in columns
+    first = columns[0].dtype
+    if (
+        ordered
+        and isinstance(first, pd.CategoricalDtype)
+        and all(
+            isinstance(c.dtype, pd.CategoricalDtype)
+            and list(c.dtype.categories) == list(first.categories)
+            for c in columns
+        )
     ):
-        return columns[0].dtype
+        return first
     try:
         unique = sorted(unique)
     except TypeError:
@@ -178,7 +183,8 @@ def concat_frames(frames: Iterable[pd.DataFrame]) -> pd.DataFrame:
     for name in sorted(categorical, key=str):
         dtype = _union_categories([f[name] for f in nonempty if name in f.columns])
         nonempty = [
-            f.assign(**{name: f[name].astype(dtype)}) if name in f.columns else f for f in nonempty
+            f.assign(**{str(name): f[name].astype(dtype)}) if name in f.columns else f
+            for f in nonempty
         ]
     return pd.concat(nonempty, ignore_index=True)
 
