@@ -864,6 +864,18 @@ def main() -> None:
         prefix = "" if isinstance(exc, Interrupted) else "error: "
         err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full disk while writing final files (every write is atomic)
+        import errno
+
+        if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
+            raise
+        where = f" while writing {exc.filename}" if exc.filename else ""
+        err_console.print(
+            f"error: the disk is full{where}; every file written is whole; free some space, "
+            f"then {_resume_command()}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+        sys.exit(1)
 
 
 if __name__ == "__main__":
