@@ -158,7 +158,9 @@ fi
 
 UV="$VENV/bin/uv"
 [[ "${CI:-}" == "true" ]] || say "installing requirements.lock into $VENV"
-"$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" -r requirements.lock
+# --compile-bytecode: the .pyc files are written once here, so that every later process starts
+# quickly even where PYTHONDONTWRITEBYTECODE is set (Python then never caches them itself).
+"$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --compile-bytecode --python "$VPY" -r requirements.lock
 "$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" --no-deps -e .
 
 # Solara's browser assets from the npm registry into $VENV/share/solara/cdn (skips what is
