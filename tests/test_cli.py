@@ -199,4 +199,6 @@ def test_schema_is_json_with_the_event_kinds(cli: Cli) -> None:
 def test_parameters_lists_units_and_justifications(cli: Cli) -> None:
     res = cli("parameters")
     assert res.returncode == 0
-    assert "recruitment_rate" in res.stdout and "Epstein" in res.stdout
+    assert "recruitment_rate" in res.stdout and "recruits per million" in res.stdout
+    res = sahel("parameters", "--scenario", "us_withdraws")  # one scenario, with the reasons
+    assert res.returncode == 0 and "Epstein" in res.stdout
