@@ -18,6 +18,9 @@ from tests.conftest import CliResult
 from tests.support import ROOT, sahel
 
 Cli = Callable[..., CliResult]
+SERIAL = ("--backend", "serial")
+"""Runs in this process: no worker pool to start where the back end is not the point (the
+slow-marked test below and tests/engine run the default pool)."""
 
 
 def _table(folder: Path, name: str) -> pd.DataFrame:
@@ -65,7 +68,7 @@ def test_run_writes_tables_manifest_and_figure(tmp_path: Path, name: str, cli: C
 
 def test_the_same_command_gives_identical_tables(tmp_path: Path, cli: Cli) -> None:
     for k in (1, 2):
-        assert cli("run", "us_withdraws", "--reps", "2", "--months", "6", "--out",
+        assert cli("run", "us_withdraws", "--reps", "2", "--months", "6", *SERIAL, "--out",
                      str(tmp_path / f"r{k}"), "-q").returncode == 0  # fmt: skip
     for file in ("regional", "countries", "events"):
         a = _table(tmp_path / "r1", file)
@@ -75,21 +78,21 @@ def test_the_same_command_gives_identical_tables(tmp_path: Path, cli: Cli) -> No
 
 def test_existing_output_is_kept_without_force(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "run"
-    assert cli("run", "us_stays", "--months", "3", "--out", str(out), "-q").returncode == 0
+    assert cli("run", "us_stays", "--months", "3", *SERIAL, "--out", str(out), "-q").returncode == 0
     before = (out / "manifest.json").read_text()
-    res = cli("run", "us_stays", "--months", "4", "--out", str(out), "-q")
+    res = cli("run", "us_stays", "--months", "4", *SERIAL, "--out", str(out), "-q")
     assert res.returncode == 2
     assert "already holds" in res.stderr and "--force" in res.stderr
     assert "Traceback" not in res.stderr
     assert (out / "manifest.json").read_text() == before
-    res = cli("run", "us_stays", "--months", "4", "--out", str(out), "-q", "--force")
+    res = cli("run", "us_stays", "--months", "4", *SERIAL, "--out", str(out), "-q", "--force")
     assert res.returncode == 0, res.stderr
     assert json.loads((out / "manifest.json").read_text())["months"] == 4
 
 
 def test_parameter_override_is_recorded_and_checked(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "p"
-    res = cli("run", "baseline_2024", "--months", "3", "-p", "recruitment_rate=30",
+    res = cli("run", "baseline_2024", "--months", "3", *SERIAL, "-p", "recruitment_rate=30",
                 "--out", str(out), "-q")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 30
