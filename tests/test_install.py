@@ -282,8 +282,9 @@ def test_viz_starts_and_serves_the_page_and_its_assets_locally(
     installed: Installed, package_files: list[str], dashboard_assets: Path
 ) -> None:
     port = _free_port()
-    # No asset proxy: a front-end file missing locally is an error, not a fetch from a CDN.
-    env = {**installed.env, "SOLARA_ASSETS_PROXY": "false"}
+    # The CDN behind Solara's asset proxy is a closed local port: a front-end file missing
+    # locally is an error, not a silent download.
+    env = {**installed.env, "SOLARA_ASSETS_CDN": f"http://127.0.0.1:{_free_port()}/npm/"}
     proc = subprocess.Popen(
         [str(installed.venv / "bin" / "sahel"), "viz", "--no-browser", "--port", str(port)],
         cwd=installed.work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -312,5 +313,7 @@ def test_viz_starts_and_serves_the_page_and_its_assets_locally(
             output, _ = proc.communicate()
     assert page, f"the dashboard did not answer on port {port}:\n{output}"
     assert "<html" in page and "solara" in page.lower()
-    assert asset[0] == 200 and len(asset[1]) > 10_000, "the Vuetify app is not served locally"
+    assert scripts, f"no Solara app script in the page:\n{page[:2000]}"
+    local = dashboard_assets / scripts[0].removeprefix("/_solara/cdn/")
+    assert asset[0] == 200 and asset[1] == local.read_bytes(), "the app is not served locally"
     assert "Traceback" not in output
