@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up the project's virtual environment: find Python >= 3.12, create the venv,
 # install the pinned dependencies from requirements.lock and the project itself (editable),
-# then Solara's front-end assets from the npm registry (scripts/solara_assets.py).
+# then Solara's front-end assets from the npm registry (sim/bundled/solara_assets.py).
 #
 # Environment:
 #   PYTHON  interpreter to use (must be >= 3.12); otherwise one is searched for
@@ -47,9 +47,9 @@ wanted_stamp() {
 
 venv_ok() { [[ -x "$VPY" ]] && "$VPY" -c "$CHECK" >/dev/null 2>&1; }
 
-# Solara's front-end files (scripts/solara_assets.py) must be present too: the dashboard
+# Solara's front-end files (sim/bundled/solara_assets.py) must be present too: the dashboard
 # needs them to work offline, and they live in the venv, outside the stamp's inputs.
-assets_ok() { "$VPY" scripts/solara_assets.py --check --quiet >/dev/null 2>&1; }
+assets_ok() { "$VPY" -m sim.bundled.solara_assets --check --quiet >/dev/null 2>&1; }
 
 if venv_ok && [[ -x "$VENV/bin/uv" && -f "$STAMP" ]] \
         && [[ "$(cat "$STAMP")" == "$(wanted_stamp)" ]] && assets_ok; then
@@ -158,14 +158,16 @@ fi
 
 UV="$VENV/bin/uv"
 [[ "${CI:-}" == "true" ]] || say "installing requirements.lock into $VENV"
-"$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" -r requirements.lock
+# --compile-bytecode: the .pyc files are written once here, so that every later process starts
+# quickly even where PYTHONDONTWRITEBYTECODE is set (Python then never caches them itself).
+"$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --compile-bytecode --python "$VPY" -r requirements.lock
 "$UV" pip install ${QUIET[@]+"${QUIET[@]}"} --python "$VPY" --no-deps -e .
 
 # Solara's browser assets from the npm registry into $VENV/share/solara/cdn (skips what is
 # present), so `sahel viz` works with no internet.
 ASSET_ARGS=()
 [[ "${CI:-}" == "true" ]] && ASSET_ARGS=(--quiet)
-"$VPY" scripts/solara_assets.py ${ASSET_ARGS[@]+"${ASSET_ARGS[@]}"} \
+"$VPY" -m sim.bundled.solara_assets ${ASSET_ARGS[@]+"${ASSET_ARGS[@]}"} \
     || die "could not install Solara's front-end assets (see above)"
 
 wanted_stamp > "$STAMP.tmp"

@@ -3,7 +3,7 @@ Chromium (Debian's ``/usr/bin/chromium`` through Playwright, no browser download
 
 The page must work offline: every request the browser makes to anything but the test's own
 server is blocked and recorded, and the server is pointed at an unreachable CDN, so a missing
-local asset (scripts/solara_assets.py) breaks the page instead of being fetched silently.
+local asset (sim/bundled/solara_assets.py) breaks the page instead of being fetched silently.
 """
 
 from __future__ import annotations

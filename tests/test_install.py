@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -126,8 +127,16 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     print(f"test_install: wheel built and installed in {time.perf_counter() - t0:.1f} s")
     work = repo / "empty"
     work.mkdir()
-    env = {k: v for k, v in os.environ.items()
-           if k not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP"}}  # fmt: skip
+    # Not PYTHONDONTWRITEBYTECODE either: the first command caches the bytecode of what it
+    # imports, as in a user's shell, so the later ones start quickly.
+    dropped = {
+        "VIRTUAL_ENV",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "PYTHONDONTWRITEBYTECODE",
+    }
+    env = {k: v for k, v in os.environ.items() if k not in dropped}
     env.update(PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", CI="true",
                COLUMNS="200", MPLBACKEND="Agg")  # fmt: skip
     return Installed(wheel, venv, work, env)
@@ -234,29 +243,66 @@ def test_backtest_against_the_bundled_ucdp_data(
     assert (out / "backtest.csv").is_file() and (out / "backtest.png").is_file()
 
 
+@pytest.fixture(scope="module")
+def dashboard_assets(installed: Installed) -> Path:
+    """Solara's front-end files installed by the one documented command (from the npm
+    registry, as ``make setup`` does); returns their folder."""
+    python = str(installed.venv / "bin" / "python")
+    command = [python, "-m", "sim.bundled.solara_assets"]
+    cdn = installed.venv / "share" / "solara" / "cdn"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*command, *args], cwd=installed.work, env=installed.env,
+                              capture_output=True, text=True, timeout=300)  # fmt: skip
+
+    missing = run("--check")
+    assert missing.returncode == 1 and str(cdn) in missing.stderr
+    res = run()
+    assert res.returncode == 0, res.stderr
+    assert run("--check").returncode == 0
+    return cdn
+
+
+def test_one_command_installs_the_dashboard_s_front_end(dashboard_assets: Path) -> None:
+    assert any(p.name.startswith("solara-vuetify") for p in dashboard_assets.rglob("*@*"))
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
 
-def test_viz_starts_and_serves_the_page(installed: Installed, package_files: list[str]) -> None:
+def _get(url: str) -> tuple[int, bytes]:
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        return resp.status, resp.read()
+
+
+def test_viz_starts_and_serves_the_page_and_its_assets_locally(
+    installed: Installed, package_files: list[str], dashboard_assets: Path
+) -> None:
     port = _free_port()
+    # The CDN behind Solara's asset proxy is a closed local port: a front-end file missing
+    # locally is an error, not a silent download.
+    env = {**installed.env, "SOLARA_ASSETS_CDN": f"http://127.0.0.1:{_free_port()}/npm/"}
     proc = subprocess.Popen(
         [str(installed.venv / "bin" / "sahel"), "viz", "--no-browser", "--port", str(port)],
-        cwd=installed.work, env=installed.env, stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        cwd=installed.work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
     )  # fmt: skip
-    page = ""
+    page, asset = "", (0, b"")
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None and not page:
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as resp:
-                    assert resp.status == 200
-                    page = resp.read().decode()
+                status, body = _get(f"http://127.0.0.1:{port}/")
+                assert status == 200
+                page = body.decode()
             except OSError:
                 time.sleep(0.5)
+        scripts = re.findall(r'src="(/_solara/cdn/@widgetti/solara-vuetify[^"]+\.js)"', page)
+        if scripts:
+            asset = _get(f"http://127.0.0.1:{port}{scripts[0]}")
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -267,4 +313,7 @@ def test_viz_starts_and_serves_the_page(installed: Installed, package_files: lis
             output, _ = proc.communicate()
     assert page, f"the dashboard did not answer on port {port}:\n{output}"
     assert "<html" in page and "solara" in page.lower()
+    assert scripts, f"no Solara app script in the page:\n{page[:2000]}"
+    local = dashboard_assets / scripts[0].removeprefix("/_solara/cdn/")
+    assert asset[0] == 200 and asset[1] == local.read_bytes(), "the app is not served locally"
     assert "Traceback" not in output

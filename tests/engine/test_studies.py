@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,7 @@ def test_an_intervention_that_changes_nothing_gives_exactly_zero_differences() -
     ]
     data["name"] = "inert"
     inert = validate_data(data)
-    result = compare_scenarios("baseline_2024", inert, reps=4, months=18)
+    result = compare_scenarios("baseline_2024", inert, reps=4, months=18, backend="serial")
     assert len(result.table) > 50
     assert (result.table["diff"] == 0.0).all()
     assert (result.table["ci_low"] == 0.0).all() and (result.table["ci_high"] == 0.0).all()
@@ -129,9 +130,9 @@ def test_sweep_cli_grid_resume_and_status(tmp_path: Path) -> None:
     assert status.returncode == 0 and "8/8 runs done" in status.stdout
 
 
-def test_sweep_cli_latin_hypercube(tmp_path: Path) -> None:
+def test_sweep_cli_latin_hypercube(tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "lhs"
-    res = sahel("sweep", "baseline_2024", "-p", "recruitment_rate=10:40", "-p",
+    res = cli("sweep", "baseline_2024", "-p", "recruitment_rate=10:40", "-p",
                 "control_rate=0.01:0.1", "--lhs", "5", "--months", "3", "--out", str(out),
                 "-q", "--backend", "serial")  # fmt: skip
     assert res.returncode == 0, res.stderr
@@ -149,8 +150,10 @@ def test_sweep_cli_latin_hypercube(tmp_path: Path) -> None:
         ("recruitment_rate=a:b:2", "number"),
     ],
 )
-def test_bad_design_specifications_exit_2(tmp_path: Path, spec: str, expected: str) -> None:
-    res = sahel("sweep", "us_withdraws", "-p", spec, "--out", str(tmp_path / "x"))
+def test_bad_design_specifications_exit_2(
+    tmp_path: Path, spec: str, expected: str, cli: Any
+) -> None:
+    res = cli("sweep", "us_withdraws", "-p", spec, "--out", str(tmp_path / "x"))
     assert res.returncode == 2, res.stdout + res.stderr
     assert expected in res.stderr and "Traceback" not in res.stderr
     assert not (tmp_path / "x" / "runs.csv").exists()
@@ -172,8 +175,8 @@ def test_sensitivity_cli_morris(tmp_path: Path) -> None:
     assert (out / "indices_fatalities_per_year.png").is_file()
 
 
-def test_sensitivity_cli_rejects_bad_method() -> None:
-    res = sahel("sensitivity", "us_withdraws", "--method", "fast", "-p", "raid_share=0.1:0.2")
+def test_sensitivity_cli_rejects_bad_method(cli: Any) -> None:
+    res = cli("sensitivity", "us_withdraws", "--method", "fast", "-p", "raid_share=0.1:0.2")
     assert res.returncode == 2 and "morris or sobol" in res.stderr
 
 

@@ -16,11 +16,12 @@ Each tarball's integrity is checked against the registry's ``dist.integrity`` (S
 temporary folder next to the destination and renamed into place, so a folder that exists is
 complete. Present folders are skipped (idempotent).
 
-Run it with the project's interpreter::
+``make setup`` (scripts/setup.sh) runs it; after a plain ``pip install`` of the package, run
+it once with the interpreter of that environment (it ships with the package)::
 
-    .venv/bin/python scripts/solara_assets.py           # install what is missing
-    .venv/bin/python scripts/solara_assets.py --check   # exit 1 if anything is missing
-    .venv/bin/python scripts/solara_assets.py --list    # print NAME@VERSION and status
+    python -m sim.bundled.solara_assets            # install what is missing
+    python -m sim.bundled.solara_assets --check    # exit 1 if anything is missing
+    python -m sim.bundled.solara_assets --list     # print NAME@VERSION and status
 
 Environment: ``SOLARA_ASSETS_PROXY_CACHE_DIR`` (solara's own setting) moves the destination;
 ``NPM_REGISTRY`` (default ``https://registry.npmjs.org``) selects a registry mirror.
@@ -90,8 +91,8 @@ def solara_dir() -> Path:
     spec = importlib.util.find_spec("solara")
     if spec is None or not spec.submodule_search_locations:
         raise AssetError(
-            f"solara is not installed in {sys.prefix}; run this script with the project's "
-            "interpreter (.venv/bin/python) after scripts/setup.sh has installed requirements"
+            f"solara is not installed in {sys.prefix}; run this with the interpreter of the "
+            "environment sahel-sim is installed in (.venv/bin/python after make setup)"
         )
     return Path(next(iter(spec.submodule_search_locations)))
 
