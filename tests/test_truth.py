@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -278,3 +280,28 @@ def test_parameter_ranges_in_examples_span_the_values_in_use(path: Path) -> None
         if not lo <= values[name] <= hi
     ]
     assert outside == [], f"{path.name}: ranges that exclude the value in use: {outside}"
+
+
+# --- the ODD's calibration results are generated ---------------------------------------------
+
+
+@pytest.mark.slow
+def test_odd_calibration_results_are_generated_from_the_model() -> None:
+    """docs/ODD.md states its calibration results (section 8) from the values in use and from
+    runs of the calibrated model, through docs/make_results.py; a model change or a new
+    calibration that leaves them stale fails here."""
+    res = subprocess.run(
+        [sys.executable, str(ROOT / "docs" / "make_results.py"), "--check"],
+        capture_output=True, text=True, cwd=ROOT, timeout=600,
+    )  # fmt: skip
+    assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_odd_results_sit_inside_generated_blocks() -> None:
+    text = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    for name in ("calibration", "fit", "backtest", "baseline-balance"):
+        start, end = f"<!-- results:{name}:start -->", f"<!-- results:{name}:end -->"
+        assert text.count(start) == 1 and text.count(end) == 1, name
+        assert text.index(start) < text.index(end), name
+        body = text[text.index(start) + len(start) : text.index(end)]
+        assert body.strip(), f"block {name} is empty"
