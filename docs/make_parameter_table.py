@@ -31,8 +31,8 @@ from typing import Any
 
 import yaml
 
-from sim.world.parameters import parameter_table
 from sim.scenario import SCENARIO_DIR
+from sim.world.parameters import parameter_table
 
 ODD = Path(__file__).resolve().parent / "ODD.md"
 ROOT = ODD.parents[1]
