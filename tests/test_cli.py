@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from sim.scenario import bundled_scenarios, load_scenario, scenario_hash
+from sim.studies.results import open_results
 from tests.support import ROOT, sahel
 
 
@@ -20,11 +21,11 @@ def test_run_writes_tables_manifest_and_figure(tmp_path: Path, name: str) -> Non
                 "--csv")  # fmt: skip
     assert res.returncode == 0, res.stderr
     for file in ("regional", "countries", "events"):
-        assert (out / f"{file}.parquet").is_file()
+        assert (out / file).is_dir()
         assert (out / f"{file}.csv").is_file()
     assert (out / "key_metrics.png").stat().st_size > 10_000
-    regional = pd.read_parquet(out / "regional.parquet")
-    countries = pd.read_parquet(out / "countries.parquet")
+    regional = open_results(out).runs["run"].regional
+    countries = pd.read_parquet(out / "countries")
     assert len(regional) == 3 * 14 and sorted(regional["replicate"].unique()) == [0, 1, 2]
     assert len(countries) == 3 * 14 * 10
     assert regional["date"].min() == pd.Timestamp("2024-03-01")
@@ -37,7 +38,8 @@ def test_run_writes_tables_manifest_and_figure(tmp_path: Path, name: str) -> Non
     assert manifest["months"] == 14
     assert manifest["versions"]["mesa"].startswith("3.")
     assert set(manifest["parameters"]) >= {"recruitment_rate", "coup_base_hazard"}
-    assert manifest["timings"]["seconds_total"] > 0
+    assert manifest["timings"]["seconds_simulated"] > 0
+    assert {"summary_region.csv", "key_metrics.png", "regional.csv"} <= set(manifest["files"])
     # The summary table names the countries; the folder's CSV matches the Parquet table.
     assert "NER" in res.stdout and "fatalities per year" in res.stdout
     pd.testing.assert_frame_equal(
@@ -51,10 +53,9 @@ def test_the_same_command_gives_identical_tables(tmp_path: Path) -> None:
     for k in (1, 2):
         assert sahel("run", "us_withdraws", "--reps", "2", "--months", "6", "--out",
                      str(tmp_path / f"r{k}"), "-q").returncode == 0  # fmt: skip
+    a, b = (open_results(tmp_path / f"r{k}").runs["run"] for k in (1, 2))
     for file in ("regional", "countries", "events"):
-        a = pd.read_parquet(tmp_path / "r1" / f"{file}.parquet")
-        b = pd.read_parquet(tmp_path / "r2" / f"{file}.parquet")
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        pd.testing.assert_frame_equal(getattr(a, file), getattr(b, file), check_exact=True)
 
 
 def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
@@ -63,7 +64,7 @@ def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
     before = (out / "manifest.json").read_text()
     res = sahel("run", "us_stays", "--months", "4", "--out", str(out), "-q")
     assert res.returncode == 2
-    assert "already exists" in res.stderr and "--force" in res.stderr
+    assert "already holds experiment" in res.stderr and "--force" in res.stderr
     assert "Traceback" not in res.stderr
     assert (out / "manifest.json").read_text() == before
     res = sahel("run", "us_stays", "--months", "4", "--out", str(out), "-q", "--force")
