@@ -66,9 +66,13 @@ def test_a_non_empty_folder_without_our_manifest_is_never_touched(tmp_path: Path
     folder.mkdir()
     (folder / "manifest.json").write_text('{"title": "not ours"}')
     for force in (False, True):
-        with pytest.raises(ForeignFolderError, match=r"no manifest\.json of this tool"):
+        with pytest.raises(ForeignFolderError, match="not an experiment manifest of this tool"):
             OutputFolder(folder).claim(manifest(), force=force)
     assert [p.name for p in folder.iterdir()] == ["manifest.json"]
+    (folder / "manifest.json").rename(folder / "notes.json")
+    with pytest.raises(ForeignFolderError, match=r"no manifest\.json of this tool"):
+        OutputFolder(folder).claim(manifest(), force=True)
+    assert [p.name for p in folder.iterdir()] == ["notes.json"]
     empty = tmp_path / "empty"
     empty.mkdir()
     OutputFolder(empty).claim(manifest())  # an empty folder is fine
