@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from sim.cli import app
 from sim.studies.results import open_results
+from tests.engine.test_execute import dask_cluster  # noqa: F401  (fixture)
 from tests.support import ROOT, sahel
 
 MONTHS = 6
@@ -49,6 +50,21 @@ def test_two_workers_give_the_same_tables_as_one(tmp_path: Path) -> None:
     # the replicates are different runs, not one run copied
     regional = tables(tmp_path / "w1")["regional"]
     assert regional.groupby("replicate")["total_fatalities"].sum().nunique() == 4
+
+
+@pytest.mark.slow
+def test_a_run_on_a_dask_cluster_equals_a_local_run(
+    tmp_path: Path,
+    dask_cluster: str,  # noqa: F811
+) -> None:
+    invoke(*RUN, "--reps", "3", "--backend", "serial", "--out", str(tmp_path / "here"))
+    remote = sahel(
+        *RUN, "--reps", "3", "--scheduler", dask_cluster, "--out", str(tmp_path / "dask")
+    )
+    assert remote.returncode == 0, remote.stderr
+    assert_same_tables(tmp_path / "here", tmp_path / "dask")
+    log = (tmp_path / "dask" / "status.log").read_text()
+    assert '"backend": "dask"' in log
 
 
 def test_each_table_is_one_parquet_dataset_with_a_row_per_run_and_month(tmp_path: Path) -> None:
