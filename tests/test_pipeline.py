@@ -167,3 +167,40 @@ def test_a_folder_without_a_manifest_of_ours_is_refused(tmp_path: Path, force: l
     assert res.stderr.startswith("error:") and len(res.stderr.strip().splitlines()) == 1
     assert "no manifest.json" in res.stderr and "Traceback" not in res.stderr
     assert [p.name for p in folder.iterdir()] == ["chapter1.tex"]
+
+
+def test_the_comparison_table_states_units_relative_change_and_an_assessment(
+    tmp_path: Path,
+) -> None:
+    from sim.engine.compare import ASSESSMENTS, NEGLIGIBLE_PERCENT
+    from sim.studies import compare_scenarios
+    from sim.world.metrics import COUNTRY_METRICS, REGIONAL_METRICS
+
+    out = tmp_path / "cmp"
+    result = compare_scenarios("us_stays", "us_withdraws", reps=3, months=MONTHS,
+                               backend="serial", out=out)  # fmt: skip
+    table = pd.read_csv(out / "comparison.csv", keep_default_na=False)
+    every = (*REGIONAL_METRICS, *COUNTRY_METRICS)
+    units = {m.name: m.unit for m in every}
+    patterns = {m.name.split("<")[0]: m.unit for m in every if "<" in m.name}
+    for metric, unit in table.groupby("metric")["unit"].first().items():
+        name = str(metric)
+        expected = units.get(name) or next(u for p, u in patterns.items() if name.startswith(p))
+        assert unit == expected and unit, metric
+    assert set(table["assessment"]) <= set(ASSESSMENTS)
+    t = result.table
+    real = t[(t["ci_low"] > 0) | (t["ci_high"] < 0)]
+    small = real["relative_change_pct"].abs() < NEGLIGIBLE_PERCENT
+    assert (real.loc[small, "assessment"] == "negligible").all()
+    assert (
+        real.loc[~small & real["relative_change_pct"].notna(), "assessment"]
+        .isin(["increase", "decrease"])
+        .all()
+    )
+    noise = t[(t["ci_low"] < 0) & (t["ci_high"] > 0)]
+    assert (noise["assessment"] == "within noise").all()
+    expected_pct = 100 * t["diff"] / t["mean_a"].abs()
+    pd.testing.assert_series_equal(
+        t["relative_change_pct"][t["mean_a"] != 0], expected_pct[t["mean_a"] != 0],
+        check_names=False,
+    )  # fmt: skip

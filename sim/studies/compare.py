@@ -64,7 +64,7 @@ class Comparison:
     Attributes:
         table: one row per horizon, table (``regional`` or ``countries``), country and
             metric, with ``unit``, ``mean_a``, ``mean_b``, ``diff`` (B - A), ``ci_low``/
-            ``ci_high`` (95%), ``relative_change`` (percent of A's mean), ``assessment``
+            ``ci_high`` (95%), ``relative_change_pct`` (percent of A's mean), ``assessment``
             (``no difference``, ``within noise``, ``negligible``, ``increase``,
             ``decrease``), ``paired_halfwidth``, ``unpaired_halfwidth`` and ``narrowing``.
         over_time: paired difference per month for the headline metrics.
@@ -207,7 +207,7 @@ def compare_scenarios(
     table = with_assessment(pd.concat(rows, ignore_index=True))
     table.insert(list(table.columns).index("metric") + 1, "unit", table["metric"].map(metric_unit))
     order = ["horizon", "table", "country", "metric", "unit", "mean_a", "mean_b", "diff",
-             "ci_low", "ci_high", "relative_change", "assessment"]  # fmt: skip
+             "ci_low", "ci_high", "relative_change_pct", "assessment"]  # fmt: skip
     table = table[[*order, *(c for c in table.columns if c not in order)]]
 
     over_time = {

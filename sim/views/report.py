@@ -411,7 +411,7 @@ def _comparison_rows(folder: Results) -> pd.DataFrame:
             "B - A": rows["diff"],
             "95% CI low": rows["ci_low"],
             "95% CI high": rows["ci_high"],
-            "change (%)": rows["relative_change"] if "relative_change" in rows else np.nan,
+            "change (%)": rows["relative_change_pct"] if "relative_change_pct" in rows else np.nan,
             "assessment": rows["assessment"] if "assessment" in rows else "",
             "pairing narrowed CI by": (100 * rows["narrowing"]).map(
                 lambda v: f"{v:.0f}%" if v == v else "-"

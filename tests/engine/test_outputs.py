@@ -128,7 +128,7 @@ def test_assessment_words(
     )  # fmt: skip
     out = with_assessment(table)
     assert out["assessment"].iloc[0] == expected
-    relative = out["relative_change"].iloc[0]
+    relative = out["relative_change_pct"].iloc[0]
     if mean_a:
         assert relative == pytest.approx(100 * diff / mean_a)
     else:
