@@ -45,7 +45,7 @@ results: setup
 # Fit the free parameters to UCDP 2012-2019 and write scenarios/parameters/calibrated.yaml;
 # then the back-test (yearly deaths per country 2012-2024 against UCDP) into results/backtest.
 calibrate: setup
-	$(VENV)/bin/sahel calibrate --out results/calibration --force
+	$(VENV)/bin/sahel calibrate --out results/calibration --force --install
 
 backtest: setup
 	$(VENV)/bin/sahel backtest --out results/backtest --force

@@ -26,6 +26,7 @@ _LAZY = {
     "ScenarioError": "sim.errors",
     "run": "sim.studies.run",
     "run_scenario": "sim.studies.run",
+    "open_results": "sim.studies.results",
 }
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "__version__",
     "bundled_scenarios",
     "load_scenario",
+    "open_results",
     "run",
     "run_scenario",
 ]
@@ -43,6 +45,7 @@ __all__ = [
 if TYPE_CHECKING:
     from sim.errors import ScenarioError
     from sim.scenario import Scenario, bundled_scenarios, load_scenario
+    from sim.studies.results import open_results
     from sim.studies.run import run, run_scenario
     from sim.world.model import SahelModel
     from sim.world.parameters import Parameters

@@ -308,7 +308,7 @@ def _print_comparison(result) -> None:
     for _, r in rows.iterrows():
         if r["metric"].startswith(("regional_influence_", "influence_", "bloc_size_", "abuse")):
             continue
-        change = r["relative_change"]
+        change = r["relative_change_pct"]
         table.add_row(
             r["metric"], r["country"], r["unit"], _fmt(r["mean_a"]), _fmt(r["mean_b"]),
             f"{_fmt(r['diff'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",

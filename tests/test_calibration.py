@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from sim.errors import UsageError
 from sim.scenario import load_scenario
 from sim.studies.calibration import (
     CALIBRATION_YEARS,
@@ -58,7 +59,8 @@ def test_bundled_scenarios_use_the_calibrated_parameter_file() -> None:
 
 @pytest.mark.slow
 def test_calibrate_on_a_tiny_budget_improves_its_loss_and_resumes(tmp_path) -> None:
-    out, params = tmp_path / "cal", tmp_path / "calibrated.yaml"
+    out = tmp_path / "cal"
+    params = out / "calibrated.yaml"
     bundled = PARAMETER_FILE.read_bytes()
     # the historical scenario without the bundled fit: the search starts from the defaults
     text = (ROOT / "scenarios" / "historical_2012.yaml").read_text()
@@ -67,8 +69,7 @@ def test_calibrate_on_a_tiny_budget_improves_its_loss_and_resumes(tmp_path) -> N
         "\n".join(line for line in text.splitlines() if not line.startswith("parameter_file:"))
     )
     args = ["calibrate", "--scenario", str(uncalibrated), "--out", str(out), "--reps", "2",
-            "--lhs", "6", "--local-evals", "8", "--fit-reps", "3", "--parameter-file", str(params),
-            "--workers", "2"]  # fmt: skip
+            "--lhs", "6", "--local-evals", "8", "--fit-reps", "3", "--workers", "2"]  # fmt: skip
     first = sahel(*args)
     assert first.returncode == 0, first.stderr
     manifest = json.loads((out / "manifest.json").read_text())
@@ -87,7 +88,7 @@ def test_calibrate_on_a_tiny_budget_improves_its_loss_and_resumes(tmp_path) -> N
     assert again.returncode == 0, again.stderr
     assert "(0 executed now)" in again.stderr
     assert json.loads((out / "manifest.json").read_text())["best"] == manifest["best"]
-    assert PARAMETER_FILE.read_bytes() == bundled  # --parameter-file kept the bundled one
+    assert PARAMETER_FILE.read_bytes() == bundled  # only --install rewrites the bundled one
 
 
 @pytest.mark.slow
@@ -109,15 +110,28 @@ def test_calibrate_rejects_bad_budgets() -> None:
     assert done.returncode == 2
 
 
-def test_calibrate_no_install_leaves_the_bundled_parameter_file_alone(tmp_path) -> None:
+def test_calibrate_without_install_leaves_the_bundled_parameter_file_alone(tmp_path) -> None:
     bundled = PARAMETER_FILE.read_bytes()
     out = tmp_path / "cal"
     done = sahel("calibrate", "--out", str(out), "--reps", "1", "--lhs", "1",
-                 "--local-evals", "0", "--fit-reps", "1", "--backend", "serial",
-                 "--no-install")  # fmt: skip
+                 "--local-evals", "0", "--fit-reps", "1", "--backend", "serial")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert PARAMETER_FILE.read_bytes() == bundled
     assert str(PARAMETER_FILE) not in done.stderr  # said only when it is written
     written = yaml.safe_load((out / "calibrated.yaml").read_text())
     assert sorted(written["parameters"]) == sorted(f.name for f in FREE_PARAMETERS)
     assert "position in range" in done.stdout
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert {"history.csv", "fit.csv", "fit.png", "calibrated.yaml"} <= set(manifest["files"])
+    assert manifest["stores"] == ["runs"] and manifest["loss"] == pytest.approx(
+        written["calibration"]["loss"]
+    )
+
+
+def test_install_is_refused_outside_a_source_checkout(monkeypatch, tmp_path) -> None:
+    import sim.studies.calibration as calibration
+
+    monkeypatch.setattr(calibration, "checkout_root", lambda: None)
+    with pytest.raises(UsageError, match="installed package"):
+        calibration.calibrate_historical(tmp_path / "cal", install=True, lhs_points=1)
+    assert not (tmp_path / "cal").exists()  # refused before any work

@@ -14,21 +14,11 @@ import pandas as pd
 import pytest
 
 from sim.scenario import bundled_scenarios, load_scenario, scenario_hash
+from sim.studies.results import open_results
 from tests.conftest import CliResult
 from tests.support import ROOT, sahel
 
 Cli = Callable[..., CliResult]
-SERIAL = ("--backend", "serial")
-"""Runs in this process: no worker pool to start where the back end is not the point (the
-slow-marked test below and tests/engine run the default pool)."""
-
-
-def _table(folder: Path, name: str) -> pd.DataFrame:
-    """A table of a run folder, as a user opens it (``pd.read_parquet(folder / name)``), in a
-    fixed row order (the dataset's parts are files in no particular order)."""
-    frame = pd.read_parquet(folder / name)
-    keys = [c for c in ("replicate", "month", "country", "kind", "actor") if c in frame.columns]
-    return frame.sort_values(keys, kind="stable", ignore_index=True)
 
 
 @pytest.mark.slow
@@ -39,11 +29,11 @@ def test_run_writes_tables_manifest_and_figure(tmp_path: Path, name: str, cli: C
                 "--csv")  # fmt: skip
     assert res.returncode == 0, res.stderr
     for file in ("regional", "countries", "events"):
-        assert list((out / file).glob("*.parquet")), f"no {file}/ dataset"
+        assert (out / file).is_dir()
         assert (out / f"{file}.csv").is_file()
     assert (out / "key_metrics.png").stat().st_size > 10_000
-    regional = _table(out, "regional")
-    countries = _table(out, "countries")
+    regional = open_results(out).runs["run"].regional
+    countries = pd.read_parquet(out / "countries")
     assert len(regional) == 3 * 14 and sorted(regional["replicate"].unique()) == [0, 1, 2]
     assert len(countries) == 3 * 14 * 10
     assert regional["date"].min() == pd.Timestamp("2024-03-01")
@@ -57,42 +47,42 @@ def test_run_writes_tables_manifest_and_figure(tmp_path: Path, name: str, cli: C
     assert manifest["versions"]["mesa"].startswith("3.")
     assert set(manifest["parameters"]) >= {"recruitment_rate", "coup_base_hazard"}
     assert manifest["timings"]["seconds_simulated"] > 0
+    assert {"summary_region.csv", "key_metrics.png", "regional.csv"} <= set(manifest["files"])
     # The summary table names the countries; the folder's CSV matches the Parquet table.
     assert "NER" in res.stdout and "fatalities per year" in res.stdout
     pd.testing.assert_frame_equal(
         pd.read_csv(out / "regional.csv").drop(columns=["date"]),
-        regional.drop(columns=["date", "run_id", "point"]),
+        regional.drop(columns=["date"]),
         check_dtype=False,
     )
 
 
 def test_the_same_command_gives_identical_tables(tmp_path: Path, cli: Cli) -> None:
     for k in (1, 2):
-        assert cli("run", "us_withdraws", "--reps", "2", "--months", "6", *SERIAL, "--out",
+        assert cli("run", "us_withdraws", "--reps", "2", "--months", "6", "--out",
                      str(tmp_path / f"r{k}"), "-q").returncode == 0  # fmt: skip
+    a, b = (open_results(tmp_path / f"r{k}").runs["run"] for k in (1, 2))
     for file in ("regional", "countries", "events"):
-        a = _table(tmp_path / "r1", file)
-        b = _table(tmp_path / "r2", file)
-        pd.testing.assert_frame_equal(a, b, check_exact=True)
+        pd.testing.assert_frame_equal(getattr(a, file), getattr(b, file), check_exact=True)
 
 
 def test_existing_output_is_kept_without_force(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "run"
-    assert cli("run", "us_stays", "--months", "3", *SERIAL, "--out", str(out), "-q").returncode == 0
+    assert cli("run", "us_stays", "--months", "3", "--out", str(out), "-q").returncode == 0
     before = (out / "manifest.json").read_text()
-    res = cli("run", "us_stays", "--months", "4", *SERIAL, "--out", str(out), "-q")
+    res = cli("run", "us_stays", "--months", "4", "--out", str(out), "-q")
     assert res.returncode == 2
-    assert "already holds" in res.stderr and "--force" in res.stderr
+    assert "already holds experiment" in res.stderr and "--force" in res.stderr
     assert "Traceback" not in res.stderr
     assert (out / "manifest.json").read_text() == before
-    res = cli("run", "us_stays", "--months", "4", *SERIAL, "--out", str(out), "-q", "--force")
+    res = cli("run", "us_stays", "--months", "4", "--out", str(out), "-q", "--force")
     assert res.returncode == 0, res.stderr
     assert json.loads((out / "manifest.json").read_text())["months"] == 4
 
 
 def test_parameter_override_is_recorded_and_checked(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "p"
-    res = cli("run", "baseline_2024", "--months", "3", *SERIAL, "-p", "recruitment_rate=30",
+    res = cli("run", "baseline_2024", "--months", "3", "-p", "recruitment_rate=30",
                 "--out", str(out), "-q")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 30

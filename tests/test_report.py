@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from sim.errors import SahelError, UsageError
-from sim.views.report import network_at, read_results, replay
+from sim.studies.results import open_results
+from sim.views.report import network_at, replay
 from tests.support import sahel
 
 MONTHS = 7
@@ -36,7 +37,7 @@ def compare_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_replay_reproduces_the_stored_metrics(run_dir: Path) -> None:
-    stored = pd.read_parquet(run_dir / "countries.parquet")
+    stored = open_results(run_dir).runs["run"].countries
     for replicate, month in ((0, 0), (1, 4), (1, MONTHS - 1)):
         model = replay(run_dir, month, replicate, check=False)
         assert model.month == month + 1
@@ -53,7 +54,7 @@ def test_network_at_a_month_by_index_or_date(run_dir: Path) -> None:
     nodes_i, edges_i = network_at(run_dir, 3, 1)
     pd.testing.assert_frame_equal(nodes, nodes_i)
     pd.testing.assert_frame_equal(edges, edges_i)
-    stored = pd.read_parquet(run_dir / "countries.parquet").query("replicate == 1 and month == 3")
+    stored = pd.read_parquet(run_dir / "countries").query("replicate == 1 and month == 3")
     by_id = nodes.set_index("id")
     for row in stored.itertuples():
         assert by_id.loc[row.country, "stability"] == row.stability
@@ -67,9 +68,10 @@ def test_network_at_a_month_by_index_or_date(run_dir: Path) -> None:
 def test_replay_detects_results_it_cannot_reproduce(run_dir: Path, tmp_path: Path) -> None:
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
-    countries = pd.read_parquet(copy / "countries.parquet")
-    countries.loc[countries["month"] == 2, "stability"] += 0.01
-    countries.to_parquet(copy / "countries.parquet", index=False)
+    for part in (copy / "countries").glob("part-*.parquet"):
+        countries = pd.read_parquet(part)
+        countries.loc[countries["month"] == 2, "stability"] += 0.01
+        countries.to_parquet(part, index=False)
     with pytest.raises(SahelError, match="does not reproduce"):
         network_at(copy, 2)
     network_at(copy, 1)  # untouched months still replay
@@ -77,7 +79,7 @@ def test_replay_detects_results_it_cannot_reproduce(run_dir: Path, tmp_path: Pat
 
 @pytest.mark.slow
 def test_comparison_folder_is_read_and_replayed(compare_dir: Path) -> None:
-    folder = read_results(compare_dir)
+    folder = open_results(compare_dir)
     assert folder.kind == "compare"
     assert [t.label for t in folder.runs.values()] == ["us_stays", "us_withdraws"]
     assert "total_fatalities" in folder.over_time and "fatalities (NER)" in folder.over_time
@@ -142,7 +144,7 @@ def test_sahel_report_on_a_run(run_dir: Path) -> None:
     text = report.read_text()
     assert text.startswith("# us_withdraws")
     assert "2 replicate(s), 2024-03 to 2024-09 (7 months), root seed 4" in text
-    manifest = read_results(run_dir).manifest
+    manifest = open_results(run_dir).manifest
     assert all(str(seed) in text for seed in manifest["seeds"])
     assert "| fatalities per year |" in text and "| NER |" in text
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
@@ -157,7 +159,8 @@ def test_sahel_report_on_a_comparison(compare_dir: Path) -> None:
     assert res.returncode == 0, res.stderr
     text = (compare_dir / "report.md").read_text()
     assert text.startswith("# us_withdraws compared with us_stays")
-    assert "| metric | country | us_stays | us_withdraws | B - A |" in text
+    assert "| metric | country | unit | us_stays | us_withdraws | B - A |" in text
+    assert "| deaths per month |" in text and "negligible" in text
     assert "## Summary: us_stays" in text and "## Summary: us_withdraws" in text
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
     assert any("difference_total_fatalities.png" in link for link in links)

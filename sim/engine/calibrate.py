@@ -174,7 +174,7 @@ class _Evaluator:
                 continue
             frame = pd.read_parquet(part)
             for row in frame.to_dict("records"):
-                self.rows.setdefault(row["run_id"], row)
+                self.rows.setdefault(str(row["run_id"]), {str(k): v for k, v in row.items()})
             self.read_parts.add(part.name)
 
 
@@ -258,7 +258,7 @@ def calibrate(
 
     history = pd.DataFrame(ev.history)
     searched = history[history["stage"] != "start"]
-    best_row = searched.loc[searched["loss"].idxmin()]
+    best_row = searched.iloc[int(np.nanargmin(searched["loss"].to_numpy(dtype=float)))]
     method = (
         f"Latin hypercube ({lhs_points} points) then bounded Nelder-Mead (at most {local_evals}"
         f" evaluations) over {len(free)} free parameters; {reps} replicates per point with"

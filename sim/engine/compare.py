@@ -121,7 +121,7 @@ ASSESSMENTS = ("no difference", "within noise", "negligible", "increase", "decre
 
 
 def assess(
-    diff: float, ci_low: float, ci_high: float, relative_change: float,
+    diff: float, ci_low: float, ci_high: float, relative_change_pct: float,
     negligible: float = NEGLIGIBLE_PERCENT,
 ) -> str:  # fmt: skip
     """Say in words what a paired difference B - A amounts to.
@@ -136,26 +136,26 @@ def assess(
 
     Args:
         diff, ci_low, ci_high: the mean difference and its confidence interval.
-        relative_change: ``100 * diff / |mean_a|`` in percent (NaN when A's mean is 0).
+        relative_change_pct: ``100 * diff / |mean_a|`` in percent (NaN when A's mean is 0).
     """
     if diff == 0 and ci_low == 0 and ci_high == 0:
         return "no difference"
     if not (np.isfinite(ci_low) and np.isfinite(ci_high)) or ci_low <= 0 <= ci_high:
         return "within noise"
-    if np.isfinite(relative_change) and abs(relative_change) < negligible:
+    if np.isfinite(relative_change_pct) and abs(relative_change_pct) < negligible:
         return "negligible"
     return "increase" if diff > 0 else "decrease"
 
 
 def with_assessment(table: pd.DataFrame, negligible: float = NEGLIGIBLE_PERCENT) -> pd.DataFrame:
-    """``table`` (from :func:`paired_difference`) with ``relative_change`` (B - A in percent
+    """``table`` (from :func:`paired_difference`) with ``relative_change_pct`` (B - A in percent
     of A's mean; NaN where A's mean is 0) and ``assessment`` (:func:`assess`) columns."""
     mean_a = table["mean_a"].to_numpy(dtype=float)
     diff = table["diff"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         relative = np.where(mean_a != 0, 100.0 * diff / np.abs(mean_a), np.nan)
     out = table.copy()
-    out["relative_change"] = relative
+    out["relative_change_pct"] = relative
     out["assessment"] = [
         assess(d, lo, hi, r, negligible)
         for d, lo, hi, r in zip(diff, table["ci_low"], table["ci_high"], relative, strict=True)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.engine import files
 from sim.engine.errors import EngineError
-from sim.engine.store import MANIFEST, ExperimentMismatchError, ExperimentStore
+from sim.engine.store import MANIFEST, TMP_DIR, ExperimentMismatchError, ExperimentStore
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,6 +91,12 @@ class OutputFolder:
         if not self.path.is_dir():
             raise ForeignFolderError(f"{self.path} is a file, not a folder")
         if self.manifest() is None:
+            if self.manifest_path.exists():
+                raise ForeignFolderError(
+                    f"{self.path} holds a manifest.json that is not an experiment manifest of "
+                    "this tool (another program's, or an older version's); nothing was "
+                    "changed; choose an empty or new folder, or remove this one yourself"
+                )
             if any(self.path.iterdir()):
                 raise ForeignFolderError(
                     f"{self.path} is not empty and holds no manifest.json of this tool; "
@@ -147,6 +153,7 @@ class OutputFolder:
         for folder in sorted(stores, key=lambda p: len(p.parts), reverse=True):
             if folder.is_dir():
                 ExperimentStore(folder, clean=False)._wipe()
+                _remove_empty_up_to(folder / TMP_DIR, folder / TMP_DIR)
         ExperimentStore(self.path, clean=True).clean_tmp()
         with contextlib.suppress(FileNotFoundError):
             self.manifest_path.unlink()

@@ -17,7 +17,7 @@ bundled scenarios name in their ``parameter_file`` field.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,7 +78,7 @@ class YearlyDeathsSimulator(SahelSimulator):
         """As the Sahel simulator's, plus the kind of summary."""
         return {**super().identity(), "summary": "yearly_deaths"}
 
-    def summarise(self, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+    def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
         """Deaths per year in each country (only whole calendar years simulated)."""
         cty = tables["countries"]
         months = cty.groupby(cty["date"].dt.year)["month"].nunique()

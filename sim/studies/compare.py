@@ -64,7 +64,7 @@ class Comparison:
     Attributes:
         table: one row per horizon, table (``regional`` or ``countries``), country and
             metric, with ``unit``, ``mean_a``, ``mean_b``, ``diff`` (B - A), ``ci_low``/
-            ``ci_high`` (95%), ``relative_change`` (percent of A's mean), ``assessment``
+            ``ci_high`` (95%), ``relative_change_pct`` (percent of A's mean), ``assessment``
             (``no difference``, ``within noise``, ``negligible``, ``increase``,
             ``decrease``), ``paired_halfwidth``, ``unpaired_halfwidth`` and ``narrowing``.
         over_time: paired difference per month for the headline metrics.
@@ -155,7 +155,8 @@ def compare_scenarios(
         k: [make_run(s, point=0, replicate=r, root_seed=root, label=s.name) for r in range(reps)]
         for k, s in sims.items()
     }
-    horizon_idx = [_horizon_index(spec_a, n_months, h) for h in (horizons or [None])]
+    wanted: list[str | None] = list(horizons) if horizons else [None]
+    horizon_idx = [_horizon_index(spec_a, n_months, h) for h in wanted]
     record = manifest(
         "compare",
         {"a": spec_a.name, "b": spec_b.name, "reps": reps, "root_seed": root,
@@ -190,19 +191,23 @@ def compare_scenarios(
     rows = []
     for h in horizon_idx:
         label = str(pd.Period(spec_a.start, "M") + h)
-        for table, by in (("regional", ()), ("countries", ("country",))):
-            wa = window_means(tables["a"][table], h, by=by)
-            wb = window_means(tables["b"][table], h, by=by)
+        kinds: tuple[tuple[str, tuple[str, ...]], ...] = (
+            ("regional", ()),
+            ("countries", ("country",)),
+        )
+        for name, by in kinds:
+            wa = window_means(tables["a"][name], h, by=by)
+            wb = window_means(tables["b"][name], h, by=by)
             diff = paired_difference(wa, wb, by=by)
-            diff.insert(0, "table", table)
+            diff.insert(0, "table", name)
             diff.insert(0, "horizon", label)
             if not by:
                 diff.insert(2, "country", "")
             rows.append(diff)
     table = with_assessment(pd.concat(rows, ignore_index=True))
-    table.insert(table.columns.get_loc("metric") + 1, "unit", table["metric"].map(metric_unit))
+    table.insert(list(table.columns).index("metric") + 1, "unit", table["metric"].map(metric_unit))
     order = ["horizon", "table", "country", "metric", "unit", "mean_a", "mean_b", "diff",
-             "ci_low", "ci_high", "relative_change", "assessment"]  # fmt: skip
+             "ci_low", "ci_high", "relative_change_pct", "assessment"]  # fmt: skip
     table = table[[*order, *(c for c in table.columns if c not in order)]]
 
     over_time = {

@@ -93,7 +93,8 @@ def run_scenario(
         csv: also write every table as CSV (``regional.csv``...).
         figure: draw ``key_metrics.png`` into ``out``.
         backend, workers, scheduler: where runs execute (see ``sim.engine.execute``); by
-            default in this process.
+            default in this process. A single replicate always runs in this process unless
+            a scheduler is named: a pool cannot speed it up, and starting one costs seconds.
         progress: called with (runs done, runs total).
     """
     from sim.engine.execute import execute
@@ -103,6 +104,8 @@ def run_scenario(
         spec = with_parameters(spec, **parameters)  # the result records what was run
     if reps < 1:
         raise ValueError(f"reps must be at least 1, got {reps}")
+    if reps == 1 and backend == "local" and scheduler is None:
+        backend = "serial"
     root = spec.seed if seed is None else seed
     sim = SahelSimulator(spec, months=months)
     runs = [

@@ -13,7 +13,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -21,6 +21,20 @@ from sim.engine.outputs import OutputFolder
 from sim.scenario import Scenario
 from sim.studies.simulator import SahelSimulator
 from sim.studies.sweep import PARAMETERS_HINT, Progress, execute_design
+
+if TYPE_CHECKING:
+    from sim.engine.sensitivity import Method
+
+
+def _method(name: str) -> Method:
+    """``morris`` or ``sobol``, checked."""
+    if name == "morris":
+        return "morris"
+    if name == "sobol":
+        return "sobol"
+    from sim.errors import UsageError
+
+    raise UsageError(f"--method {name!r}: expected morris or sobol")
 
 
 @dataclass
@@ -65,7 +79,7 @@ def sensitivity_plan(
     sim = SahelSimulator(scenario, months=months)
     ranges = parse_param_specs(params, kind="sensitivity")
     validate_ranges(ranges, sim.parameter_bounds(), hint=PARAMETERS_HINT)
-    points = design_size(method, len(ranges), n, second_order)
+    points = design_size(_method(method), len(ranges), n, second_order)
     started = time.perf_counter()
     sim.simulate({}, seed=0)
     per_run = time.perf_counter() - started
@@ -119,7 +133,9 @@ def sensitivity(
     ranges = parse_param_specs(params, kind="sensitivity")
     validate_ranges(ranges, sim.parameter_bounds(), hint=PARAMETERS_HINT)
     root = sim.scenario.seed if seed is None else seed
-    problem, x = sensitivity_design(method, ranges, n, seed=root, second_order=second_order)
+    problem, x = sensitivity_design(
+        _method(method), ranges, n, seed=root, second_order=second_order
+    )
     points = design_points(problem, x)
     runs = design_runs(sim, points, reps, root, label=sim.name)
     extra = {"method": method, "params": list(params), "n": n, "reps": reps,
@@ -137,7 +153,7 @@ def sensitivity(
         raise UsageError(f"unknown output(s) {missing}; known: {', '.join(known)}")
     tables, noise = [], {}
     for output in outputs:
-        table = analyse(method, problem, x, summary, output, seed=root)
+        table = analyse(_method(method), problem, x, summary, output, seed=root)
         table.insert(0, "output", output)
         tables.append(table)
         noise[output] = replicate_noise_share(summary, output)
@@ -158,6 +174,6 @@ def _write_sensitivity(
     )
     folder.write_csv(noise_table, "noise.csv")
     for output, table in indices.groupby("output", sort=False):
-        fig = sensitivity_figure(table.drop(columns=["output"]), method, str(output))
+        fig = sensitivity_figure(table.drop(columns=["output"]), _method(method), str(output))
         folder.write_figure(fig, f"indices_{output}.png")
     folder.finish()

@@ -304,14 +304,15 @@ def write_figures(
     )  # used in figure titles
     for metric in chosen if "time_series" in figures else []:
         if metric in regional_names:
-            fig = None
+            fig: Figure | None = None
             for k, tables in enumerate(folder.runs.values()):
                 ax = fig.axes[0] if fig is not None else None
                 fig = plots.time_series(
                     tables.regional, metric, ax=ax, label=tables.label if compare else None,
                     color=plots.OKABE_ITO[k], title=f"{plots.metric_title(metric)}: {title_of}",
                 )  # fmt: skip
-            save(fig, f"time_series_{metric}")
+            if fig is not None:
+                save(fig, f"time_series_{metric}")
         else:
             for tables in folder.runs.values():
                 selection = countries or _top_countries(tables.countries)
@@ -373,7 +374,7 @@ def _markdown_table(frame: pd.DataFrame, *, index: bool = False) -> str:
         if isinstance(value, float | np.floating):
             if value != value:
                 return "-"
-            return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+            return f"{value:,.0f}" if abs(float(value)) >= 100 else f"{value:.3g}"
         return str(value).replace("|", "\\|")
 
     head = "| " + " | ".join(map(str, frame.columns)) + " |"
@@ -410,7 +411,7 @@ def _comparison_rows(folder: Results) -> pd.DataFrame:
             "B - A": rows["diff"],
             "95% CI low": rows["ci_low"],
             "95% CI high": rows["ci_high"],
-            "change (%)": rows["relative_change"] if "relative_change" in rows else np.nan,
+            "change (%)": rows["relative_change_pct"] if "relative_change_pct" in rows else np.nan,
             "assessment": rows["assessment"] if "assessment" in rows else "",
             "pairing narrowed CI by": (100 * rows["narrowing"]).map(
                 lambda v: f"{v:.0f}%" if v == v else "-"

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sim.engine.calibrate import FreeParameter, calibrate
-from sim.engine.store import ExperimentStore
 from sim.engine.errors import EngineError
+from sim.engine.store import ExperimentStore
 
 TRUE = {"a": 0.3, "b": 4.0}
 

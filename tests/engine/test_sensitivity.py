@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sim.engine.design import ParamRange
+from sim.engine.errors import EngineError
 from sim.engine.sensitivity import (
     DesignOutputError,
     analyse,
@@ -16,7 +17,6 @@ from sim.engine.sensitivity import (
     sensitivity_design,
     sensitivity_figure,
 )
-from sim.engine.errors import EngineError
 
 PI_RANGES = [ParamRange(f"x{i}", -np.pi, np.pi) for i in (1, 2, 3)]
 UNIT_RANGES = [ParamRange(f"x{i}", 0.0, 1.0) for i in (1, 2, 3)]
