@@ -372,5 +372,6 @@ class SahelModel(mesa.Model):
         return metrics.regional_frame(self)
 
     def country_frame(self) -> Any:
-        """Country metrics, one row per month and country (:func:`sim.world.metrics.country_frame`)."""
+        """Country metrics, one row per month and country
+        (:func:`sim.world.metrics.country_frame`)."""
         return metrics.country_frame(self)

@@ -100,7 +100,8 @@ class SahelNetwork:
     def to_frames(
         self, node_values: Mapping[str, Mapping[str, Any]] | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The network as two tidy tables, for drawing (:func:`sim.views.figures.network_map`) or export.
+        """The network as two tidy tables, for drawing (:func:`sim.views.figures.network_map`)
+        or export.
 
         Args:
             node_values: extra per-node columns, ``{node id: {column: value}}`` (for example
