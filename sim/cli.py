@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.engine.errors import EngineError
+from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
 
 app = typer.Typer(
@@ -525,22 +525,82 @@ def schema() -> None:
 
 
 @app.command()
-def parameters() -> None:
-    """List the model parameters with default, unit, range and justification."""
-    from sim.world.parameters import parameter_table
+def parameters(
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Show one scenario (a bundled name or a file) in detail: each value, the file"
+            " and line that set it, and the justification.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the records as JSON instead of a table.")
+    ] = False,
+) -> None:
+    """List the model parameters: the value each bundled scenario runs with and where it comes
+    from (calibrated, scenario or default), with the default, unit, declared range, the range
+    the calibration searched and the justification."""
+    from sim.scenario.resolution import (
+        bundled_resolved_parameters,
+        parameter_uses,
+        resolved_parameters,
+    )
+    from sim.studies.calibration import FREE_PARAMETERS
 
-    table = Table()
-    for col in ("name", "default", "unit", "range", "justification"):
+    searched = {f.name: (f.lo, f.hi) for f in FREE_PARAMETERS}
+    if scenario is not None:
+        records = resolved_parameters(scenario, searched)
+        if as_json:
+            typer.echo(json.dumps([r.as_dict() for r in records], indent=2))
+            return
+        table = Table(title=f"Parameters of {scenario}")
+        for col in ("name", "value", "source", "default", "unit", "declared range",
+                    "calibration searched"):  # fmt: skip
+            table.add_column(col, overflow="fold")
+        table.add_column("justification", ratio=1)
+        for r in records:
+            where = f"{r.source}\n{r.file}:{r.line}" if r.file else r.source
+            value = _g(r.value) + "".join(f"\nfrom {m}: {_g(v)}" for m, v in r.changes)
+            table.add_row(
+                r.name, value, where, _g(r.default), r.unit, _range(r.declared),
+                _range(r.searched), r.justification,
+            )  # fmt: skip
+        out_console.print(table)
+        return
+    by_scenario = bundled_resolved_parameters(searched)
+    if as_json:
+        blob = {name: [r.as_dict() for r in rs] for name, rs in by_scenario.items()}
+        typer.echo(json.dumps(blob, indent=2))
+        return
+    table = Table(
+        title=f"Parameters of the bundled scenarios ({', '.join(by_scenario)})",
+        caption="`sahel parameters --scenario NAME` shows one scenario in detail, with the"
+        " file and line that set each value and the justification.",
+    )
+    for col in ("name", "value in use: source (scenarios)", "default", "unit",
+                "declared range", "calibration searched"):  # fmt: skip
         table.add_column(col)
-    for row in parameter_table():
-        table.add_row(
-            row["name"],
-            f"{row['default']:g}",
-            row["unit"],
-            f"{row['min']:g}-{row['max']:g}",
-            row["justification"],
+    for use in parameter_uses(by_scenario):
+        in_use = "\n".join(
+            f"{_g(v)}: {src}" + ("" if len(names) == len(by_scenario) else f" ({', '.join(names)})")
+            for v, src, names in use.uses
         )
+        table.add_row(
+            use.name, in_use, _g(use.default), use.unit, _range(use.declared),
+            _range(use.searched),
+        )  # fmt: skip
     out_console.print(table)
+
+
+def _g(x: float) -> str:
+    """A parameter value as written in parameter files (6 significant digits)."""
+    return f"{x:.6g}"
+
+
+def _range(bounds: tuple[float, float] | None) -> str:
+    return "" if bounds is None else f"{_g(bounds[0])}-{_g(bounds[1])}"
 
 
 ResultsArg = Annotated[
@@ -769,13 +829,34 @@ def backtest(
     err_console.print(f"wrote {out}/backtest.csv ({len(table)} rows) and {out}/backtest.png")
 
 
+def _resume_command() -> str:
+    """The command that resumes this one: the same arguments without ``--force``."""
+    import shlex
+
+    return "resume with: " + shlex.join(["sahel", *(a for a in sys.argv[1:] if a != "--force")])
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C and SIGTERM raise :class:`Interrupted`, reported in one line (a
+    KeyboardInterrupt would be turned into a silent exit by the CLI framework)."""
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
     except (SahelError, EngineError) as exc:
         text = exc.render() if hasattr(exc, "render") else str(exc)
         err_console.print(f"error: {text}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except ExecutionStopped as exc:  # the runs finished are safe on disk
+        prefix = "" if isinstance(exc, Interrupted) else "error: "
+        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         sys.exit(exc.exit_code)
 
 

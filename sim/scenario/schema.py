@@ -513,7 +513,9 @@ class Scenario(_Strict):
     )
     description: str = Field("", description="One or two sentences for humans.")
     extends: str | None = Field(
-        None, description="Parent scenario file (relative to this one) to inherit from."
+        None,
+        description="Parent scenario to inherit from: a file relative to this one, or the name"
+        " of a bundled scenario (us_withdraws or us_withdraws.yaml).",
     )
     start: Month = Field(description="First simulated month.")
     months: Months = Field(description="Number of monthly steps.")
