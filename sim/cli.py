@@ -1,7 +1,9 @@
 """The ``sahel`` command: a thin shell over the Python API.
 
 Bad input (a scenario with problems, an existing output folder, an unknown parameter) is
-reported as ``error: ...`` on standard error with exit code 2 and no traceback.
+reported as ``error: ...`` on standard error with exit code 2 and no traceback. Anything
+else that goes wrong is a bug: one line says so and how to see the traceback (``--debug``
+or ``SAHEL_DEBUG=1``), exit code 1.
 """
 
 from __future__ import annotations
@@ -13,11 +15,65 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
 from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
+
+_debug = {"on": False}  # set by the --debug global option
+
+
+def _debugging() -> bool:
+    """Whether unexpected errors show their traceback (``--debug`` or ``SAHEL_DEBUG=1``)."""
+    return _debug["on"] or os.environ.get("SAHEL_DEBUG", "") not in ("", "0")
+
+
+def _report(exc: Exception) -> int:
+    """Print the one line that ends a failed command and return its exit code.
+
+    Bad input (exit 2) and interrupted execution (130, 143 or 1, with the command that
+    resumes) are expected; anything else is a bug in this program, re-raised with its
+    traceback under ``--debug``.
+    """
+    if isinstance(exc, SahelError | EngineError):
+        text = exc.render() if hasattr(exc, "render") else str(exc)
+        err_console.print(f"error: {text}", markup=False, highlight=False)
+        return exc.exit_code
+    if isinstance(exc, ExecutionStopped):  # the runs finished are safe on disk
+        prefix = "" if isinstance(exc, Interrupted) else "error: "
+        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
+        return exc.exit_code
+    if _debugging():
+        raise exc
+    what = " ".join(str(exc).split())
+    what = what if len(what) <= 120 else what[:117] + "..."
+    err_console.print(
+        f"internal error: {type(exc).__name__}{': ' + what if what else ''}. This is a bug in"
+        " sahel-sim, not in your input; run again with `sahel --debug ...` (or SAHEL_DEBUG=1)"
+        " to see the traceback, and please report it.",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    return 1
+
+
+class _Sahel(typer.core.TyperGroup):
+    """The command group; errors are reported inside it, so that the console script and
+    in-process runners (``typer.testing.CliRunner``) end the same way."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            import click
+
+            if isinstance(exc, click.ClickException):
+                raise
+            raise typer.Exit(_report(exc)) from None
+
 
 app = typer.Typer(
     name="sahel",
@@ -25,7 +81,20 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Sahel,
 )
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of an unexpected error (also SAHEL_DEBUG=1)."
+        ),
+    ] = False,
+) -> None:
+    _debug["on"] = debug
 out_console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -850,14 +919,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
-    except (SahelError, EngineError) as exc:
-        text = exc.render() if hasattr(exc, "render") else str(exc)
-        err_console.print(f"error: {text}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
-    except ExecutionStopped as exc:  # the runs finished are safe on disk
-        prefix = "" if isinstance(exc, Interrupted) else "error: "
-        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
-        sys.exit(exc.exit_code)
+    except Exception as exc:  # raised outside a command (e.g. a signal while parsing)
+        sys.exit(_report(exc))
 
 
 if __name__ == "__main__":
