@@ -19,6 +19,7 @@ import typer.core
 from rich.console import Console
 from rich.table import Table
 
+from sim import options
 from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
 
@@ -173,7 +174,7 @@ def run(
 
     overrides = _parse_overrides(param or [])
     spec = load_scenario(scenario)
-    target = out if out is not None else Path("results") / spec.name
+    target = out if out is not None else options.default_out(spec.name)
     if target.exists() and not force:
         raise UsageError(
             f"{target} already exists; choose another --out or pass --force to replace it"
@@ -305,6 +306,12 @@ WorkersOpt = Annotated[
 SeedOpt = Annotated[int | None, typer.Option(min=0, help="Root seed (default: scenario's).")]
 MonthsOpt = Annotated[int | None, typer.Option(min=1, help="Months to simulate.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Start afresh in an existing folder.")]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes", help=f"Start a design of more than {options.MAX_RUNS:,} runs without refusing."
+    ),
+]
 SchedulerOpt = Annotated[
     str | None,
     typer.Option(
@@ -349,11 +356,13 @@ def compare(
     from sim.studies import compare_scenarios
 
     spec_a, spec_b = load_scenario(a), load_scenario(b)
-    target = out if out is not None else Path("results") / f"{spec_a.name}_vs_{spec_b.name}"
+    run_months = months if months is not None else min(spec_a.months, spec_b.months)
+    horizons = options.horizons(horizon, spec_a.start, run_months)
+    target = out if out is not None else options.default_out(spec_a.name, "vs", spec_b.name)
     _prepare_folder(target, force)
     with _Reporter(f"{spec_a.name} vs {spec_b.name}", quiet) as report:
         result = compare_scenarios(
-            spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=_split(horizon) or None,
+            spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=horizons,
             out=target, backend="dask" if scheduler else backend, workers=workers,
             scheduler=scheduler, progress=report,
         )  # fmt: skip
@@ -423,6 +432,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Sweep model parameters over a grid or a Latin hypercube, with replicates.
 
@@ -435,7 +445,8 @@ def sweep(
     from sim.studies import sweep as run_sweep
 
     spec = load_scenario(scenario)
-    target = out if out is not None else Path("results") / f"sweep_{spec.name}"
+    options.design_runs(spec, param, kind="grid", lhs=lhs, reps=reps, yes=yes)
+    target = out if out is not None else options.default_out("sweep", spec.name)
     _prepare_folder(target, force)
     with _Reporter(f"sweep {spec.name}", quiet) as report:
         result = run_sweep(
@@ -475,6 +486,7 @@ def sensitivity(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Global sensitivity analysis with SALib: Morris elementary effects or Sobol indices.
 
@@ -486,9 +498,9 @@ def sensitivity(
     from sim.studies import sensitivity as run_sensitivity
     from sim.studies import sensitivity_plan
 
-    if method not in ("morris", "sobol"):
-        raise UsageError(f"--method {method!r}: expected morris or sobol")
     spec = load_scenario(scenario)
+    options.design_runs(spec, param, kind="sensitivity", method=method, n=n, reps=reps, yes=yes)
+    outputs = options.outputs(output, spec, ["fatalities_per_year", "mean_stability"])
     plan = sensitivity_plan(spec, param, method=method, n=n, reps=reps, months=months,
                             workers=workers)  # fmt: skip
     err_console.print(
@@ -497,9 +509,8 @@ def sensitivity(
         f"({1000 * plan['seconds_per_run']:.0f} ms per run)",
         markup=False, highlight=False,
     )  # fmt: skip
-    target = out if out is not None else Path("results") / f"{method}_{spec.name}"
+    target = out if out is not None else options.default_out(method, spec.name)
     _prepare_folder(target, force)
-    outputs = _split(output) or ["fatalities_per_year", "mean_stability"]
     with _Reporter(f"{method} {spec.name}", quiet) as report:
         result = run_sensitivity(
             spec, param, method=method, n=n, reps=reps, seed=seed, months=months,
@@ -721,7 +732,7 @@ def plot(
         warnings.simplefilter("always", ReplayWarning)
         paths = write_figures(
             results, metrics=_split(metric) or None, countries=_split(country) or None,
-            month=month, formats=_split(fmt) or ["png"], out=out,
+            month=options.month(month) if month else None, formats=_split(fmt) or ["png"], out=out,
             figures=_split(figure) or list(FIGURES), replicate=replicate,
         )  # fmt: skip
     for w in caught:
@@ -749,7 +760,7 @@ def report(
     from sim.views.report import write_report
 
     path = write_report(results, formats=_split(fmt) or ["png"], metrics=_split(metric) or None,
-                        month=month)  # fmt: skip
+                        month=options.month(month) if month else None)  # fmt: skip
     out_console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 

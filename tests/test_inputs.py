@@ -249,3 +249,124 @@ def test_numbers_written_without_an_exponent_sign_are_numbers(tmp_path):
     """YAML 1.1 reads ``1e5`` as a string; scenario files read it as the number it is."""
     path = _child(tmp_path, "countries:\n  NER:\n    forces: 2.5e4\n")
     assert load_scenario(path).countries["NER"].forces == 25000.0
+
+
+# --- command-line options, checked before any run or folder -----------------------------------
+
+BAD_OPTIONS = {
+    "a year as horizon": (
+        ["compare", "us_stays", "us_withdraws", "--horizon", "2025"],
+        "--horizon '2025': expected a month as YYYY-MM",
+    ),
+    "month 13": (
+        ["compare", "us_stays", "us_withdraws", "--horizon", "2025-13"],
+        "--horizon '2025-13': expected a month as YYYY-MM",
+    ),
+    "a horizon after the run": (
+        ["compare", "us_stays", "us_withdraws", "--horizon", "2030-01"],
+        "--horizon 2030-01: outside the run; expected a month from 2024-03 to 2028-12",
+    ),
+    "a horizon after a shorter run": (
+        ["compare", "us_stays", "us_withdraws", "--months", "6", "--horizon", "2024-12"],
+        "expected a month from 2024-03 to 2024-08",
+    ),
+    "a horizon before the start": (
+        ["compare", "us_stays", "us_withdraws", "--horizon", "2024-06,2023-01"],
+        "--horizon 2023-01: outside the run",
+    ),
+    "an unknown sensitivity output": (
+        ["sensitivity", "us_withdraws", "-p", "raid_share=0:0.5", "--output", "fatalities"],
+        "--output 'fatalities' is not a summary output",
+    ),
+    "a range outside the declared one": (
+        ["sensitivity", "us_withdraws", "-p", "raid_share=0:5"],
+        "outside the allowed range",
+    ),
+    "an unknown parameter": (
+        ["sweep", "us_withdraws", "-p", "raid_shar=0:0.5:3"],
+        "did you mean raid_share",
+    ),
+    "a grid without a number of values": (
+        ["sweep", "us_withdraws", "-p", "raid_share=0:0.5"],
+        "a grid needs a number of values",
+    ),
+    "an unknown method": (
+        ["sensitivity", "us_withdraws", "-p", "raid_share=0:0.5", "--method", "sobel"],
+        "--method 'sobel': expected morris or sobol",
+    ),
+    "a grid of two million runs": (
+        [
+            "sweep",
+            "us_withdraws",
+            "-p",
+            "raid_share=0:0.5:1000",
+            "-p",
+            "seed_rate=0:1:1000",
+            "--reps",
+            "2",
+        ],
+        "the design has 2,000,000 runs (1,000,000 points x 2 replicates)",
+    ),
+    "a Latin hypercube of two million points": (
+        ["sweep", "us_withdraws", "-p", "raid_share=0:0.5", "--lhs", "2000000"],
+        "pass --yes",
+    ),
+    "a network month 13": (["plot", "nowhere", "--month", "2025-13"], "--month '2025-13'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_OPTIONS), ids=list(BAD_OPTIONS))
+def test_bad_options_exit_2_in_one_line_before_anything_runs(tmp_path, monkeypatch, case):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    args, says = BAD_OPTIONS[case]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sim.studies.simulator.SahelSimulator.simulate", _no_runs, raising=True)
+    if case == "an unknown sensitivity output":  # listing the outputs needs one short run
+        monkeypatch.undo()
+        monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.output
+    assert says in lines[0], lines[0]
+    assert not (tmp_path / "results").exists()  # no folder made, none replaced
+
+
+def _no_runs(*args, **kwargs):
+    raise AssertionError("a run started before the options were checked")
+
+
+def test_a_design_over_the_limit_is_accepted_with_yes():
+    from sim.options import design_runs
+
+    spec = load_scenario("us_withdraws")
+    params = ["raid_share=0:0.5:1000", "seed_rate=0:1:1000"]
+    with pytest.raises(Exception, match="pass --yes"):
+        design_runs(spec, params, kind="grid", reps=2)
+    assert design_runs(spec, params, kind="grid", reps=2, yes=True) == 2_000_000
+    assert design_runs(spec, ["raid_share=0:0.5"], kind="sensitivity", n=4, reps=3) == 4 * 2 * 3
+
+
+@pytest.mark.parametrize("text", ["2025", "2025-13", "2025-00", "2025-1", "25-01", "0000-05", ""])
+def test_months_are_read_strictly(text):
+    from sim.errors import UsageError
+    from sim.options import month
+    from sim.scenario import month_index
+
+    with pytest.raises(UsageError):
+        month(text)
+    with pytest.raises(ValueError):
+        month_index(text)
+
+
+def test_default_output_folders_stay_directly_under_results():
+    from sim.errors import UsageError
+    from sim.options import default_out
+
+    assert default_out("us_stays", "vs", "us_withdraws") == Path("results/us_stays_vs_us_withdraws")
+    for name in ("..", "/etc", "a/b", ""):
+        with pytest.raises(UsageError):
+            default_out(name)
