@@ -66,13 +66,9 @@ class _Sahel(typer.core.TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise  # exits and usage errors the framework reports itself
         except Exception as exc:
-            import click
-
-            if isinstance(exc, click.ClickException):
-                raise
             raise typer.Exit(_report(exc)) from None
 
 

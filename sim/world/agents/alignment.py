@@ -83,7 +83,13 @@ def act_on_preferences(country: Country, shock: float) -> None:
         pref = country.preferences.get(power.power_id, 0.0)
         pship = power.partnerships.get(country)
         present = pship is not None and (pship["troops"] > 0 or pship["isr"])
-        if present and pref < p.expel_threshold and not pship["locked"] and not pship["leaving"]:
+        if (
+            pship is not None
+            and present
+            and pref < p.expel_threshold
+            and not pship["locked"]
+            and not pship["leaving"]
+        ):
             model.expel(country, power)
         elif (
             not present
