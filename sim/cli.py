@@ -92,6 +92,8 @@ def _global_options(
     ] = False,
 ) -> None:
     _debug["on"] = debug
+
+
 out_console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 

@@ -370,3 +370,28 @@ def test_default_output_folders_stay_directly_under_results():
     for name in ("..", "/etc", "a/b", ""):
         with pytest.raises(UsageError):
             default_out(name)
+
+
+# --- one list of event kinds --------------------------------------------------------------------
+
+
+def test_event_kinds_come_from_the_schema_and_each_has_a_handler():
+    from typing import get_args
+
+    from sim.scenario import schema
+    from sim.world.events import HANDLERS
+
+    union = get_args(get_args(schema.Event)[0])
+    assert list(schema.EVENT_CLASSES.values()) == list(union)
+    assert schema.EVENT_KINDS == tuple(c.model_fields["do"].annotation.__args__[0] for c in union)
+    assert list(HANDLERS) == list(schema.EVENT_KINDS)
+    assert all(HANDLERS[kind].__name__ == kind for kind in schema.EVENT_KINDS)
+
+
+def test_an_unknown_event_kind_lists_the_schema_kinds(tmp_path):
+    from sim.scenario.schema import EVENT_KINDS
+
+    problem, _ = _problem(
+        _child(tmp_path, "events:\n  - {at: 2024-05, do: invade, country: NER}\n")
+    )
+    assert problem.path == "events[0]" and ", ".join(EVENT_KINDS) in problem.message

@@ -617,8 +617,8 @@ def _known_fields(loc: tuple[Any, ...], parent: Any) -> list[str]:
             break
         model = _inner_model(field.annotation)
     if loc[:1] == ("events",) and isinstance(parent, dict):
-        cls = {c.model_fields["do"].annotation.__args__[0]: c for c in _event_classes(schema)}
-        model = cls.get(parent.get("do"))
+        do = parent.get("do")
+        model = schema.EVENT_CLASSES.get(do) if isinstance(do, str) else None
     if loc and loc[0] in ("countries", "powers", "groups", "blocs") and len(loc) >= 2:
         model = {
             "countries": schema.CountrySpec,
@@ -645,16 +645,6 @@ def _inner_model(annotation: Any) -> Any:
         if found is not None:
             return found
     return None
-
-
-def _event_classes(schema: Any) -> list[Any]:
-    return [
-        getattr(schema, n)
-        for n in dir(schema)
-        if isinstance(getattr(schema, n), type)
-        and issubclass(getattr(schema, n), schema._Event)
-        and getattr(schema, n) is not schema._Event
-    ]
 
 
 def check_references(scn: Scenario) -> list[tuple[Path_, str]]:

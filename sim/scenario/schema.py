@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -497,11 +497,13 @@ Event = Annotated[
 ]
 """One dated event; the ``do`` field says which kind."""
 
-EVENT_KINDS: tuple[str, ...] = (
-    "withdraw", "deploy", "stay", "suspend", "resume", "expel", "coup", "civilian_rule",
-    "form_bloc", "dissolve_bloc", "join_bloc", "leave_bloc", "sanction", "lift_sanctions",
-    "abuse", "arrive", "split", "mobilise", "set_parameter",
-)  # fmt: skip
+EVENT_CLASSES: dict[str, type[BaseModel]] = {
+    get_args(cls.model_fields["do"].annotation)[0]: cls for cls in get_args(get_args(Event)[0])
+}
+"""The class of each kind of event, by its ``do`` tag, in the order of :data:`Event`."""
+
+EVENT_KINDS: tuple[str, ...] = tuple(EVENT_CLASSES)
+"""Every ``do:`` an event may have (derived from :data:`Event`, the one list)."""
 
 
 class Scenario(_Strict):
