@@ -40,6 +40,8 @@ import pyarrow.parquet as pq
 
 from sim.engine.core import content_hash
 from sim.engine.errors import EngineError
+from sim.engine.files import TMP_SUFFIX
+from sim.engine.files import write_bytes as atomic_write_bytes
 
 MANIFEST = "manifest.json"
 STATUS_LOG = "status.log"
@@ -54,7 +56,6 @@ SORT_EXTRA = ("month", "country")
 
 PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
-TMP_SUFFIX = ".tmp"
 TMP_DIR = ".incoming"
 """Hidden folder of an experiment where parts are written before they are renamed into place."""
 STALE_TMP_SECONDS = 600.0
@@ -68,21 +69,6 @@ class ExperimentMismatchError(EngineError):
 def part_name(batch_id: str) -> str:
     """File name of a batch's part: ``part-<batch_id>.parquet``."""
     return f"{PART_PREFIX}{batch_id}{PART_SUFFIX}"
-
-
-def atomic_write_bytes(target: Path, data: bytes, *, fsync: bool = False) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{TMP_SUFFIX}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
 
 
 def batch_of_part(part: Path) -> str:
