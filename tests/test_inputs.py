@@ -395,3 +395,44 @@ def test_an_unknown_event_kind_lists_the_schema_kinds(tmp_path):
         _child(tmp_path, "events:\n  - {at: 2024-05, do: invade, country: NER}\n")
     )
     assert problem.path == "events[0]" and ", ".join(EVENT_KINDS) in problem.message
+
+
+# --- the top-level handler ----------------------------------------------------------------------
+
+
+def _bug(*args, **kwargs):
+    raise ZeroDivisionError("float division by zero")
+
+
+def test_an_internal_error_is_one_line_saying_it_is_a_bug(monkeypatch):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    monkeypatch.setattr("sim.scenario.load_scenario", _bug)
+    monkeypatch.delenv("SAHEL_DEBUG", raising=False)
+    result = CliRunner().invoke(app, ["validate", "us_withdraws"])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, SystemExit)  # handled, not escaped
+    (line,) = [x for x in result.output.splitlines() if x.strip()]
+    assert "ZeroDivisionError" in line and "bug" in line and "--debug" in line, line
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_debug_shows_the_original_exception(monkeypatch, how):
+    from typer.testing import CliRunner
+
+    from sim.cli import app
+
+    monkeypatch.setattr("sim.scenario.load_scenario", _bug)
+    if how == "environment":
+        monkeypatch.setenv("SAHEL_DEBUG", "1")
+        args = ["validate", "us_withdraws"]
+    else:
+        monkeypatch.delenv("SAHEL_DEBUG", raising=False)
+        args = ["--debug", "validate", "us_withdraws"]
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, ZeroDivisionError)
+    monkeypatch.setattr("sim.scenario.load_scenario", load_scenario)
+    assert CliRunner().invoke(app, [*args[:-1], "nowhere.yaml"]).exit_code == 2  # input: still 2
