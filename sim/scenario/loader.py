@@ -333,15 +333,21 @@ def _dotted(path: Path_) -> str:
 def _merge(
     base: Any, child: Any, base_o: Origins, child_o: Origins, path: Path_
 ) -> tuple[Any, Origins]:
-    """Merge ``child`` into ``base`` (see module docstring); return data and origins."""
+    """Merge ``child`` into ``base`` (see module docstring); return data and origins.
+
+    ``base_o`` and ``child_o`` hold the origins of ``path`` and what lies below it; each
+    origin is looked at once per level, so merging is linear in the size of the files.
+    """
     if isinstance(base, dict) and isinstance(child, dict):
         out = dict(base)
-        origins = {p: o for p, o in base_o.items()}
+        origins = dict(base_o)
+        base_by, child_by = _by_key(base_o, len(path)), _by_key(child_o, len(path))
         for key, value in child.items():
             sub = (*path, key)
             if value is None and key in base:
                 out.pop(key)
-                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                for p in base_by.get(key, {}):
+                    del origins[p]
                 continue
             if (
                 key == "events"
@@ -351,30 +357,36 @@ def _merge(
             ):
                 offset = len(base[key])
                 out[key] = base[key] + value
-                for p, o in child_o.items():
-                    if p[:1] == ("events",) and len(p) > 1 and isinstance(p[1], int):
+                for p, o in child_by.get(key, {}).items():
+                    if len(p) > 1 and isinstance(p[1], int):
                         origins[("events", p[1] + offset, *p[2:])] = o
                         if len(p) == 2:  # remember the index as written in its own file
                             origins[("#local", "events", p[1] + offset)] = (o[0], p[1])
                 continue
             if key in base:
                 merged, sub_o = _merge(
-                    base[key],
-                    value,
-                    {p: o for p, o in base_o.items() if p[: len(sub)] == sub},
-                    {p: o for p, o in child_o.items() if p[: len(sub)] == sub},
-                    sub,
+                    base[key], value, base_by.get(key, {}), child_by.get(key, {}), sub
                 )
-                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                for p in base_by.get(key, {}):
+                    del origins[p]
                 origins.update(sub_o)
                 out[key] = merged
             else:
                 out[key] = value
-                origins.update({p: o for p, o in child_o.items() if p[: len(sub)] == sub})
+                origins.update(child_by.get(key, {}))
         if path in child_o:
             origins[path] = child_o[path]
         return out, origins
-    return child, {p: o for p, o in child_o.items() if p[: len(path)] == path}
+    return child, dict(child_o)
+
+
+def _by_key(origins: Origins, depth: int) -> dict[Any, Origins]:
+    """The origins below ``depth`` grouped by their key at that depth."""
+    groups: dict[Any, Origins] = {}
+    for p, o in origins.items():
+        if len(p) > depth:
+            groups.setdefault(p[depth], {})[p] = o
+    return groups
 
 
 def _parent_path(parent: str, child: Path) -> Path:
