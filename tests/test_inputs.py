@@ -456,3 +456,19 @@ def test_extends_merging_is_linear_in_the_size_of_the_files(tmp_path):
 
     small, large = seconds(600), seconds(3000)
     assert large < 12 * small + 0.3 and large < 5.0, (small, large)
+
+
+def test_a_child_that_shortens_its_parent_keeps_the_parents_later_events(tmp_path):
+    """Each event lies inside the scenario of the file that declares it."""
+    base = _child(tmp_path, "events:\n  - {at: 2025-06, do: expel, country: NER, power: USA}\n")
+    short = tmp_path / "short.yaml"
+    short.write_text("name: short\nextends: bad.yaml\nmonths: 4\n")
+    assert load_scenario(short).months == 4
+    short.write_text(
+        "name: short\nextends: bad.yaml\nmonths: 4\n"
+        "events:\n  - {at: 2024-06, do: expel, country: MLI, power: USA}\n"
+    )
+    problem, text = _problem(short)
+    assert (problem.path, problem.line) == ("events[0].at", 5), text
+    assert problem.file is not None and problem.file.endswith("short.yaml")
+    assert base.exists()

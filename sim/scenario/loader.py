@@ -408,6 +408,7 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
         data, origins = _with_parameter_file(data, origins, path, shown, main)
     parent = data.get("extends")
     if parent is None:
+        origins[("#span", shown)] = (shown, data.get("months"))
         return data, origins
     if not isinstance(parent, str):
         line = origins.get(("extends",), (shown, None))[1]
@@ -450,6 +451,7 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
     base, base_o = _resolve(parent_path, [*chain, real], main)
     merged, merged_o = _merge(base, data, base_o, origins, ())
     merged["extends"] = parent
+    merged_o[("#span", shown)] = (shown, merged.get("months"))  # this file's scenario length
     return merged, merged_o
 
 
@@ -718,12 +720,13 @@ def _reference_problems(data: dict[str, Any], span_months: Any = None) -> list[t
         )
 
     start = _month(data.get("start"))
-    months = data.get("months") if span_months is None else span_months
-    end = (
-        start + months - 1
-        if start is not None and type(months) is int and 1 <= months <= 2400
-        else None
-    )
+
+    def last_month(months: Any) -> int | None:
+        ok = start is not None and type(months) is int and 1 <= months <= 2400
+        return start + months - 1 if ok and start is not None else None
+
+    per_event = span_months if isinstance(span_months, list) else []
+    end_all = last_month(span_months if isinstance(span_months, int) else data.get("months"))
     if isinstance(raw_countries, dict) and not raw_countries:
         out.append((("countries",), "no countries; expected at least one country"))
     for iso, c in _dict(raw_countries).items():
@@ -793,6 +796,8 @@ def _reference_problems(data: dict[str, Any], span_months: Any = None) -> list[t
             continue
         base: Path_ = ("events", i)
         at = _month(ev.get("at"))
+        own = per_event[i] if i < len(per_event) else None
+        end = last_month(own) if own is not None else end_all
         if at is not None and start is not None and at < start:
             out.append(
                 (
@@ -874,9 +879,16 @@ def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
     path = resolve_path(ref)
     main = _display(path)
     data, origins = _resolve(path, [], main)
-    span = data.get("months")  # event dates must lie in the scenario as written
+    # Each event must lie inside the scenario of the file that declares it (a child that
+    # shortens its parent does not invalidate the parent's later events, nor does an
+    # override of ``months``).
+    spans: list[Any] = []
+    for i in range(len(data["events"]) if isinstance(data.get("events"), list) else 0):
+        declared_in = origins[("events", i)][0] if ("events", i) in origins else ""
+        span = origins.get(("#span", declared_in))
+        spans.append(span[1] if span is not None else None)
     data = {**data, **overrides}
-    return validate_data(data, main, origins, span_months=span)
+    return validate_data(data, main, origins, span_months=spans)
 
 
 def validate_data(
@@ -884,13 +896,13 @@ def validate_data(
     file: str = "<scenario>",
     origins: Origins | None = None,
     *,
-    span_months: int | None = None,
+    span_months: int | list[Any] | None = None,
 ) -> Scenario:
     """Validate already-parsed scenario data (the same checks as :func:`load_scenario`).
 
-    ``span_months``: the scenario's length for the check that event dates lie inside it
-    (default: ``data["months"]``; :func:`load_scenario` passes the files' own length, so that
-    a shorter run asked for by an override does not invalidate later events).
+    ``span_months``: the scenario's length for the check that event dates lie inside it,
+    or one length per event (default: ``data["months"]``; :func:`load_scenario` passes the
+    length of the scenario in the file that declares each event).
     """
     origins = origins or {}
     try:
