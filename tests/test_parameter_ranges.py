@@ -64,7 +64,7 @@ def _property(max_examples: int) -> Callable[..., None]:
 
 
 test_every_in_range_point_runs_and_stays_finite = _property(30)
-test_every_in_range_point_runs_and_stays_finite_many = pytest.mark.slow(_property(300))
+test_every_in_range_point_runs_and_stays_finite_many = pytest.mark.slow(_property(600))
 
 
 @pytest.mark.parametrize("bound", ["min", "max"])
