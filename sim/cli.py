@@ -1,7 +1,9 @@
 """The ``sahel`` command: a thin shell over the Python API.
 
 Bad input (a scenario with problems, an existing output folder, an unknown parameter) is
-reported as ``error: ...`` on standard error with exit code 2 and no traceback.
+reported as ``error: ...`` on standard error with exit code 2 and no traceback. Anything
+else that goes wrong is a bug: one line says so and how to see the traceback (``--debug``
+or ``SAHEL_DEBUG=1``), exit code 1.
 """
 
 from __future__ import annotations
@@ -13,11 +15,62 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+import typer.core
 from rich.console import Console
 from rich.table import Table
 
+from sim import options
 from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
+
+_debug = {"on": False}  # set by the --debug global option
+
+
+def _debugging() -> bool:
+    """Whether unexpected errors show their traceback (``--debug`` or ``SAHEL_DEBUG=1``)."""
+    return _debug["on"] or os.environ.get("SAHEL_DEBUG", "") not in ("", "0")
+
+
+def _report(exc: Exception) -> int:
+    """Print the one line that ends a failed command and return its exit code.
+
+    Bad input (exit 2) and interrupted execution (130, 143 or 1, with the command that
+    resumes) are expected; anything else is a bug in this program, re-raised with its
+    traceback under ``--debug``.
+    """
+    if isinstance(exc, SahelError | EngineError):
+        text = exc.render() if hasattr(exc, "render") else str(exc)
+        err_console.print(f"error: {text}", markup=False, highlight=False)
+        return exc.exit_code
+    if isinstance(exc, ExecutionStopped):  # the runs finished are safe on disk
+        prefix = "" if isinstance(exc, Interrupted) else "error: "
+        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
+        return exc.exit_code
+    if _debugging():
+        raise exc
+    what = " ".join(str(exc).split())
+    what = what if len(what) <= 120 else what[:117] + "..."
+    err_console.print(
+        f"internal error: {type(exc).__name__}{': ' + what if what else ''}. This is a bug in"
+        " sahel-sim, not in your input; run again with `sahel --debug ...` (or SAHEL_DEBUG=1)"
+        " to see the traceback, and please report it.",
+        markup=False, highlight=False,
+    )  # fmt: skip
+    return 1
+
+
+class _Sahel(typer.core.TyperGroup):
+    """The command group; errors are reported inside it, so that the console script and
+    in-process runners (``typer.testing.CliRunner``) end the same way."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, KeyboardInterrupt):
+            raise  # exits and usage errors the framework reports itself
+        except Exception as exc:
+            raise typer.Exit(_report(exc)) from None
+
 
 app = typer.Typer(
     name="sahel",
@@ -25,7 +78,22 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Sahel,
 )
+
+
+@app.callback()
+def _global_options(
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", help="Show the traceback of an unexpected error (also SAHEL_DEBUG=1)."
+        ),
+    ] = False,
+) -> None:
+    _debug["on"] = debug
+
+
 out_console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -89,6 +157,12 @@ SchedulerOpt = Annotated[
         help="Address of a running Dask scheduler, tcp://HOST:PORT (implies --backend dask)."
     ),
 ]
+YesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--yes", help=f"Start a design of more than {options.MAX_RUNS:,} runs without refusing."
+    ),
+]
 
 
 @app.command()
@@ -132,7 +206,7 @@ def run(
 
     overrides = _parse_overrides(param or [])
     spec = load_scenario(scenario)
-    target = out if out is not None else Path("results") / spec.name
+    target = out if out is not None else options.default_out(spec.name)
     with _Reporter(spec.name, quiet) as report:
         result = run_scenario(
             spec, reps=reps, seed=seed, months=months, parameters=overrides, out=target,
@@ -275,10 +349,12 @@ def compare(
     from sim.studies import compare_scenarios
 
     spec_a, spec_b = load_scenario(a), load_scenario(b)
-    target = out if out is not None else Path("results") / f"{spec_a.name}_vs_{spec_b.name}"
+    run_months = months if months is not None else min(spec_a.months, spec_b.months)
+    horizons = options.horizons(horizon, spec_a.start, run_months)
+    target = out if out is not None else options.default_out(spec_a.name, "vs", spec_b.name)
     with _Reporter(f"{spec_a.name} vs {spec_b.name}", quiet) as report:
         result = compare_scenarios(
-            spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=_split(horizon) or None,
+            spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=horizons,
             out=target, force=force, backend="dask" if scheduler else backend, workers=workers,
             scheduler=scheduler, progress=report,
         )  # fmt: skip
@@ -348,6 +424,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Sweep model parameters over a grid or a Latin hypercube, with replicates.
 
@@ -360,7 +437,8 @@ def sweep(
     from sim.studies import sweep as run_sweep
 
     spec = load_scenario(scenario)
-    target = out if out is not None else Path("results") / f"sweep_{spec.name}"
+    options.design_runs(spec, param, kind="grid", lhs=lhs, reps=reps, yes=yes)
+    target = out if out is not None else options.default_out("sweep", spec.name)
     with _Reporter(f"sweep {spec.name}", quiet) as report:
         result = run_sweep(
             spec, param, lhs=lhs, reps=reps, seed=seed, months=months, out=target, force=force,
@@ -399,6 +477,7 @@ def sensitivity(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    yes: YesOpt = False,
 ) -> None:
     """Global sensitivity analysis with SALib: Morris elementary effects or Sobol indices.
 
@@ -410,9 +489,9 @@ def sensitivity(
     from sim.studies import sensitivity as run_sensitivity
     from sim.studies import sensitivity_plan
 
-    if method not in ("morris", "sobol"):
-        raise UsageError(f"--method {method!r}: expected morris or sobol")
     spec = load_scenario(scenario)
+    options.design_runs(spec, param, kind="sensitivity", method=method, n=n, reps=reps, yes=yes)
+    outputs = options.outputs(output, spec, ["fatalities_per_year", "mean_stability"])
     plan = sensitivity_plan(spec, param, method=method, n=n, reps=reps, months=months,
                             workers=workers)  # fmt: skip
     err_console.print(
@@ -421,8 +500,7 @@ def sensitivity(
         f"({1000 * plan['seconds_per_run']:.0f} ms per run)",
         markup=False, highlight=False,
     )  # fmt: skip
-    target = out if out is not None else Path("results") / f"{method}_{spec.name}"
-    outputs = _split(output) or ["fatalities_per_year", "mean_stability"]
+    target = out if out is not None else options.default_out(method, spec.name)
     with _Reporter(f"{method} {spec.name}", quiet) as report:
         result = run_sensitivity(
             spec, param, method=method, n=n, reps=reps, seed=seed, months=months,
@@ -661,7 +739,7 @@ def plot(
         warnings.simplefilter("always", ReplayWarning)
         paths = write_figures(
             results, metrics=_split(metric) or None, countries=_split(country) or None,
-            month=month, formats=_split(fmt) or ["png"], out=out,
+            month=options.month(month) if month else None, formats=_split(fmt) or ["png"], out=out,
             figures=_split(figure) or list(FIGURES), replicate=replicate,
         )  # fmt: skip
     for w in caught:
@@ -689,7 +767,7 @@ def report(
     from sim.views.report import write_report
 
     path = write_report(results, formats=_split(fmt) or ["png"], metrics=_split(metric) or None,
-                        month=month)  # fmt: skip
+                        month=options.month(month) if month else None)  # fmt: skip
     out_console.print(str(path), markup=False, highlight=False, soft_wrap=True)
 
 
@@ -856,26 +934,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
-    except (SahelError, EngineError) as exc:
-        text = exc.render() if hasattr(exc, "render") else str(exc)
-        err_console.print(f"error: {text}", markup=False, highlight=False)
-        sys.exit(exc.exit_code)
-    except ExecutionStopped as exc:  # the runs finished are safe on disk
-        prefix = "" if isinstance(exc, Interrupted) else "error: "
-        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
-        sys.exit(exc.exit_code)
-    except OSError as exc:  # a full disk while writing final files (every write is atomic)
-        import errno
-
-        if exc.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-            raise
-        where = f" while writing {exc.filename}" if exc.filename else ""
-        err_console.print(
-            f"error: the disk is full{where}; every file written is whole; free some space, "
-            f"then {_resume_command()}",
-            markup=False, highlight=False,
-        )  # fmt: skip
-        sys.exit(1)
+    except Exception as exc:  # raised outside a command (e.g. a signal while parsing)
+        sys.exit(_report(exc))
 
 
 if __name__ == "__main__":

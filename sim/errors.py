@@ -30,14 +30,23 @@ class Problem:
         if self.line is not None:
             where.append(f"line {self.line}")
         loc = f" ({', '.join(where)})" if where else ""
-        head = self.path or "<file>"
-        return f"{head}{loc}: {self.message}"
+        head = _clip(self.path, 120) or "<file>"
+        return f"{head}{loc}: {_clip(self.message, 400)}"
+
+
+def _clip(text: str, limit: int) -> str:
+    """``text`` cut to ``limit`` characters (a quoted value can be megabytes long)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SahelError(Exception):
     """Base class for errors the command line reports without a traceback (exit code 2)."""
 
     exit_code = 2
+
+
+MAX_PROBLEMS_SHOWN = 20
+"""Problems listed for one file; the rest are counted ("and 180 more")."""
 
 
 class ScenarioError(SahelError, ValueError):
@@ -49,10 +58,23 @@ class ScenarioError(SahelError, ValueError):
         super().__init__(self.render())
 
     def render(self) -> str:
-        """All problems, one per line, under a header naming the file."""
+        """The problems under a header naming the file, one per line (at most
+        ``MAX_PROBLEMS_SHOWN``, then how many more); a problem with the whole file (not
+        readable, not YAML, too large) is a single line naming the file."""
         n = len(self.problems)
-        head = f"{self.file} has {n} problem{'s' if n != 1 else ''}:"
-        return "\n".join([head, *("  " + p.render(self.file) for p in self.problems)])
+        if n == 1 and not self.problems[0].path:
+            p = self.problems[0]
+            where = (
+                f" (line {p.line})" if p.line is not None and p.file in (None, self.file) else ""
+            )
+            if p.file not in (None, self.file):
+                where = f" ({p.file}" + (f", line {p.line})" if p.line is not None else ")")
+            return f"{_clip(self.file, 200)}{where}: {_clip(p.message, 400)}"
+        head = f"{_clip(self.file, 200)} has {n} problem{'s' if n != 1 else ''}:"
+        shown = ["  " + p.render(self.file) for p in self.problems[:MAX_PROBLEMS_SHOWN]]
+        if n > MAX_PROBLEMS_SHOWN:
+            shown.append(f"  and {n - MAX_PROBLEMS_SHOWN} more")
+        return "\n".join([head, *shown])
 
 
 class UsageError(SahelError, ValueError):

@@ -484,7 +484,7 @@ def test_malformed_yaml_names_the_line(tmp_path, text, line, says):
     assert problem.line == line
     assert problem.message.startswith("malformed YAML")
     assert says in problem.message
-    assert f"<file> (line {line}): malformed YAML" in str(err)
+    assert str(err).endswith(f"broken.yaml (line {line}): {problem.message}")  # one line
 
 
 def test_an_empty_file_is_an_error(tmp_path):

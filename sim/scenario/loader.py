@@ -14,6 +14,8 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +23,8 @@ import yaml
 from pydantic import ValidationError
 
 from sim.bundled import scenario_dir
-from sim.errors import Problem, ScenarioError, did_you_mean
-from sim.scenario.schema import Scenario, month_index, month_name
+from sim.errors import MAX_PROBLEMS_SHOWN, Problem, ScenarioError, did_you_mean
+from sim.scenario.schema import NAME_PATTERN, Scenario, month_index, month_name
 
 Path_ = tuple[str | int, ...]
 Origins = dict[Path_, tuple[str, int]]
@@ -39,7 +41,11 @@ def bundled_scenarios() -> dict[str, Path]:
 def resolve_path(ref: str | Path) -> Path:
     """Turn a file path or the name of a bundled scenario into a path (may not exist)."""
     path = Path(ref)
-    if path.suffix in {".yaml", ".yml"} or path.exists() or len(path.parts) > 1:
+    try:
+        exists = path.exists()
+    except (OSError, ValueError):  # a name too long, a NUL byte: reported when read
+        exists = False
+    if path.suffix in {".yaml", ".yml"} or exists or len(path.parts) > 1:
         return path
     return SCENARIO_DIR / f"{ref}.yaml"
 
@@ -53,41 +59,170 @@ def _display(path: Path) -> str:
 
 # --- YAML with line numbers -------------------------------------------------------------------
 
+MAX_FILE_BYTES = 5 * 1024 * 1024
+"""Largest scenario or parameter file read (the bundled ones are under 25 kB)."""
+MAX_DEPTH = 50
+"""Deepest nesting of mappings and lists (a scenario needs 6)."""
+MAX_NODES = 20_000
+"""Most YAML values in one file once aliases are expanded (the largest bundled scenario
+has about 1,500); bounds the time and memory of loading any file, including YAML whose
+anchors and aliases would expand exponentially ("billion laughs")."""
+
+_FLOAT_WITHOUT_SIGN = r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"
+
 
 class _Loader(yaml.SafeLoader):
-    """SafeLoader (no object construction) that refuses duplicate keys."""
+    """SafeLoader (no object construction) that also reads ``1e5`` as a number (YAML 1.2);
+    duplicate keys are refused by :func:`_construct`."""
 
 
-def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
-    """Parse one YAML file into plain data and a map from field path to (file, line)."""
+class _FastLoader(yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader):  # type: ignore[misc]
+    """The same rules, parsed by libyaml when it is available (several times faster)."""
+
+
+for _cls in (_Loader, _FastLoader):
+    _cls.add_implicit_resolver(
+        "tag:yaml.org,2002:float", re.compile(_FLOAT_WITHOUT_SIGN), list("-+0123456789")
+    )
+
+
+def _read(path: Path, shown: str) -> str:
+    """The text of a scenario file: a regular file of at most 5 MB of UTF-8."""
+
+    def fail(message: str) -> ScenarioError:
+        return ScenarioError(shown, [Problem("", message)])
+
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
     except FileNotFoundError:
         bundled = sorted(bundled_scenarios())
         msg = (
             "file not found; expected a scenario YAML file or the name of a bundled scenario"
             f" ({', '.join(bundled) or 'none'})." + _suggest(path.stem, bundled)
         )
-        raise ScenarioError(shown, [Problem("", msg)]) from None
-    except OSError as exc:
-        raise ScenarioError(shown, [Problem("", f"cannot read file: {exc.strerror}")]) from None
+        raise fail(msg) from None
+    except (OSError, ValueError) as exc:
+        raise fail(f"cannot read file: {getattr(exc, 'strerror', None) or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        kind = "a folder" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+        raise fail(f"{kind}; expected a scenario YAML file")
+    too_big = (
+        f"{{size}} is too large for a scenario file; expected at most"
+        f" {MAX_FILE_BYTES // (1024 * 1024)} MB"
+    )
+    if info.st_size > MAX_FILE_BYTES:
+        raise fail(too_big.format(size=f"the file ({info.st_size / 1024 / 1024:.1f} MB)"))
     try:
-        node = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        what = getattr(exc, "problem", None) or str(exc)
-        context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
-        if context and context_mark is not None and context_mark.line + 1 != line:
-            what += f" ({context} that starts on line {context_mark.line + 1})"
+        with path.open("rb") as fh:
+            data = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise fail(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(too_big.format(size="the file"))
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
         raise ScenarioError(
-            shown, [Problem("", f"malformed YAML: {what}", file=shown, line=line)]
+            shown,
+            [
+                Problem(
+                    "",
+                    f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start});"
+                    " expected a YAML file saved as UTF-8",
+                    shown,
+                    line,
+                )
+            ],
         ) from None
+
+
+def _check_shape(text: str, shown: str) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH, expanding to more than MAX_NODES values, or
+    with an alias inside its own anchor, in one pass over the parser's events (before any
+    tree is built, so that neither time nor memory depends on the expansion)."""
+    depth = 0
+    expanded = 0
+    sizes: dict[str, int] = {}  # anchor -> values it stands for
+    open_: list[tuple[str | None, int]] = []  # (anchor, count at start) per open collection
+    for event in yaml.parse(text, Loader=_FastLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else None
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            expanded += 1
+            if depth > MAX_DEPTH:
+                raise _shape_error(
+                    shown, line, f"nested more than {MAX_DEPTH} levels deep; a scenario needs 6"
+                )
+            open_.append((event.anchor, expanded))
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+            anchor, at_start = open_.pop()
+            if anchor is not None:
+                sizes[anchor] = expanded - at_start + 1
+        elif isinstance(event, yaml.ScalarEvent):
+            expanded += 1
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            if any(anchor == event.anchor for anchor, _ in open_):
+                raise _shape_error(
+                    shown, line, f"alias *{event.anchor} refers to a value that contains it"
+                )
+            expanded += sizes.get(event.anchor or "", 1)
+        if expanded > MAX_NODES:
+            raise _shape_error(
+                shown,
+                line,
+                f"more than {MAX_NODES:,} values (counting what anchors and aliases repeat);"
+                " expected a scenario file (the largest bundled one has about 1,500)",
+            )
+
+
+def _shape_error(shown: str, line: int | None, message: str) -> ScenarioError:
+    return ScenarioError(shown, [Problem("", message, shown, line)])
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str, shown: str) -> Problem:
+    """A malformed-YAML problem on one line, in the words of the pure-Python parser when the
+    file is small enough to parse again quickly (libyaml's messages are terser)."""
+    if len(text) <= 200_000:
+        try:
+            for _ in yaml.parse(text, Loader=_Loader):
+                pass
+        except yaml.YAMLError as slow:
+            exc = slow
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    what = getattr(exc, "problem", None) or str(exc)
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and context_mark is not None and context_mark.line + 1 != line:
+        what += f" ({context} that starts on line {context_mark.line + 1})"
+    if isinstance(exc, yaml.reader.ReaderError):
+        char = chr(exc.character) if isinstance(exc.character, int) else exc.character
+        what = f"character {char!r} is not allowed in YAML"
+        line = text.count("\n", 0, max(0, exc.position)) + 1
+    return Problem("", f"malformed YAML: {_short(' '.join(str(what).split()))}", shown, line)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    """``text`` cut to ``limit`` characters (values quoted in messages can be huge)."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
+    """Parse one YAML file into plain data and a map from field path to (file, line)."""
+    text = _read(path, shown)
+    try:
+        _check_shape(text, shown)
+        node = yaml.compose(text, Loader=_FastLoader)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(shown, [_yaml_problem(exc, text, shown)]) from None
     if node is None:
         raise ScenarioError(shown, [Problem("", "the file is empty; expected a mapping")])
     origins: Origins = {}
     problems: list[Problem] = []
-    data = _construct(node, (), origins, shown, problems)
+    data = _construct(node, (), origins, shown, problems, _Loader(""))
     if problems:
         raise ScenarioError(shown, problems)
     if not isinstance(data, dict):
@@ -103,10 +238,15 @@ def _parse(path: Path, shown: str) -> tuple[Any, Origins]:
 
 
 def _construct(
-    node: yaml.Node, path: Path_, origins: Origins, file: str, problems: list[Problem]
+    node: yaml.Node,
+    path: Path_,
+    origins: Origins,
+    file: str,
+    problems: list[Problem],
+    scalars: yaml.SafeLoader,
 ) -> Any:
     origins[path] = (file, node.start_mark.line + 1)
-    plain = {yaml.MappingNode: _MAP_TAG, yaml.SequenceNode: _SEQ_TAG}.get(type(node))
+    plain = _PLAIN_TAGS.get(type(node))
     if plain is not None and node.tag != plain:
         problems.append(_tag_problem(node, path, file))
         return None
@@ -119,31 +259,54 @@ def _construct(
                     Problem(_dotted(path), "YAML merge keys (<<) are not supported", file, line)
                 )
                 continue
-            key = _scalar(key_node, path, file, problems)
+            if not isinstance(key_node, yaml.ScalarNode):
+                problems.append(
+                    Problem(
+                        _dotted(path),
+                        "a key is a list or mapping; expected a plain key (a name or number)",
+                        file,
+                        line,
+                    )
+                )
+                continue
+            key = _scalar(key_node, path, file, problems, scalars)
             if key in out:
                 problems.append(
-                    Problem(_dotted((*path, key)), f"duplicate key {key!r}", file, line)
+                    Problem(_dotted((*path, key)), f"duplicate key {_short(repr(key))}", file, line)
                 )
-            out[key] = _construct(value_node, (*path, key), origins, file, problems)
+            out[key] = _construct(value_node, (*path, key), origins, file, problems, scalars)
         return out
     if isinstance(node, yaml.SequenceNode):
         return [
-            _construct(v, (*path, i), origins, file, problems) for i, v in enumerate(node.value)
+            _construct(v, (*path, i), origins, file, problems, scalars)
+            for i, v in enumerate(node.value)
         ]
-    return _scalar(node, path, file, problems)
+    return _scalar(node, path, file, problems, scalars)
 
 
-def _scalar(node: yaml.Node, path: Path_, file: str, problems: list[Problem]) -> Any:
+def _scalar(
+    node: yaml.Node, path: Path_, file: str, problems: list[Problem], scalars: yaml.SafeLoader
+) -> Any:
     """Build a plain scalar; tags that would construct objects are reported, not obeyed."""
     try:
-        return _Loader("").construct_object(node, deep=True)
+        return scalars.construct_object(node)
     except yaml.constructor.ConstructorError:
         problems.append(_tag_problem(node, path, file))
-        return None
+    except (ValueError, TypeError, OverflowError) as exc:  # e.g. the date 2024-13-01
+        problems.append(
+            Problem(
+                _dotted(path),
+                f"cannot read {_short(repr(node.value), 60)}: {_short(str(exc), 80)}",
+                file,
+                node.start_mark.line + 1,
+            )
+        )
+    return None
 
 
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_PLAIN_TAGS: dict[type[yaml.Node], str] = {yaml.MappingNode: _MAP_TAG, yaml.SequenceNode: _SEQ_TAG}
 
 
 def _tag_problem(node: yaml.Node, path: Path_, file: str) -> Problem:
@@ -170,15 +333,21 @@ def _dotted(path: Path_) -> str:
 def _merge(
     base: Any, child: Any, base_o: Origins, child_o: Origins, path: Path_
 ) -> tuple[Any, Origins]:
-    """Merge ``child`` into ``base`` (see module docstring); return data and origins."""
+    """Merge ``child`` into ``base`` (see module docstring); return data and origins.
+
+    ``base_o`` and ``child_o`` hold the origins of ``path`` and what lies below it; each
+    origin is looked at once per level, so merging is linear in the size of the files.
+    """
     if isinstance(base, dict) and isinstance(child, dict):
         out = dict(base)
-        origins = {p: o for p, o in base_o.items()}
+        origins = dict(base_o)
+        base_by, child_by = _by_key(base_o, len(path)), _by_key(child_o, len(path))
         for key, value in child.items():
             sub = (*path, key)
             if value is None and key in base:
                 out.pop(key)
-                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                for p in base_by.get(key, {}):
+                    del origins[p]
                 continue
             if (
                 key == "events"
@@ -188,30 +357,36 @@ def _merge(
             ):
                 offset = len(base[key])
                 out[key] = base[key] + value
-                for p, o in child_o.items():
-                    if p[:1] == ("events",) and len(p) > 1 and isinstance(p[1], int):
+                for p, o in child_by.get(key, {}).items():
+                    if len(p) > 1 and isinstance(p[1], int):
                         origins[("events", p[1] + offset, *p[2:])] = o
                         if len(p) == 2:  # remember the index as written in its own file
                             origins[("#local", "events", p[1] + offset)] = (o[0], p[1])
                 continue
             if key in base:
                 merged, sub_o = _merge(
-                    base[key],
-                    value,
-                    {p: o for p, o in base_o.items() if p[: len(sub)] == sub},
-                    {p: o for p, o in child_o.items() if p[: len(sub)] == sub},
-                    sub,
+                    base[key], value, base_by.get(key, {}), child_by.get(key, {}), sub
                 )
-                origins = {p: o for p, o in origins.items() if p[: len(sub)] != sub}
+                for p in base_by.get(key, {}):
+                    del origins[p]
                 origins.update(sub_o)
                 out[key] = merged
             else:
                 out[key] = value
-                origins.update({p: o for p, o in child_o.items() if p[: len(sub)] == sub})
+                origins.update(child_by.get(key, {}))
         if path in child_o:
             origins[path] = child_o[path]
         return out, origins
-    return child, {p: o for p, o in child_o.items() if p[: len(path)] == path}
+    return child, dict(child_o)
+
+
+def _by_key(origins: Origins, depth: int) -> dict[Any, Origins]:
+    """The origins below ``depth`` grouped by their key at that depth."""
+    groups: dict[Any, Origins] = {}
+    for p, o in origins.items():
+        if len(p) > depth:
+            groups.setdefault(p[depth], {})[p] = o
+    return groups
 
 
 def _parent_path(parent: str, child: Path) -> Path:
@@ -227,12 +402,13 @@ def _parent_path(parent: str, child: Path) -> Path:
 
 def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], Origins]:
     shown = _display(path)
-    real = path.resolve()
     data, origins = _parse(path, shown)
+    real = path.resolve()
     if isinstance(data, dict) and data.get("parameter_file") is not None:
         data, origins = _with_parameter_file(data, origins, path, shown, main)
     parent = data.get("extends")
     if parent is None:
+        origins[("#span", shown)] = (shown, data.get("months"))
         return data, origins
     if not isinstance(parent, str):
         line = origins.get(("extends",), (shown, None))[1]
@@ -275,6 +451,7 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
     base, base_o = _resolve(parent_path, [*chain, real], main)
     merged, merged_o = _merge(base, data, base_o, origins, ())
     merged["extends"] = parent
+    merged_o[("#span", shown)] = (shown, merged.get("months"))  # this file's scenario length
     return merged, merged_o
 
 
@@ -335,6 +512,10 @@ def _with_parameter_file(
 _suggest = did_you_mean
 
 
+def _no_hint(value: object, known: list[str]) -> str:
+    return ""
+
+
 def _suggest_file(name: str, known: list[str]) -> str:
     """Suggest a file by its name without the suffix (``.yaml`` alone makes names look alike)."""
     stems = {Path(k).stem: k for k in known}
@@ -360,8 +541,10 @@ def _origin(origins: Origins, path: Path_) -> tuple[str | None, int | None]:
 def _pydantic_problems(
     exc: ValidationError, data: dict[str, Any], origins: Origins
 ) -> list[Problem]:
-    problems = []
+    problems: list[Problem] = []
     for err in exc.errors(include_url=False):
+        # Close matches only for the problems that will be shown (keeps loading linear).
+        hint = _suggest if len(problems) < MAX_PROBLEMS_SHOWN else _no_hint
         loc = tuple(err["loc"])
         # Drop pydantic's union-tag segment (events[0].withdraw.power -> events[0].power).
         if (
@@ -372,20 +555,20 @@ def _pydantic_problems(
         ):
             loc = (*loc[:2], *loc[3:])
         value = err.get("input")
+        got = _short(repr(value), 60)
         kind = err["type"]
         if kind == "extra_forbidden":
             parent = _lookup(data, loc[:-1])
             known = _known_fields(loc[:-1], parent)
-            msg = f"unknown field {loc[-1]!r}; expected one of: {', '.join(known)}." + _suggest(
-                loc[-1], known
-            )
+            msg = f"unknown field {_short(repr(loc[-1]), 60)}; expected one of: {', '.join(known)}."
+            msg += hint(loc[-1], known)
         elif kind == "missing":
             msg = "required field is missing"
         elif kind in ("union_tag_invalid", "union_tag_not_found"):
-            got = value.get("do") if isinstance(value, dict) else value
-            msg = f"got do: {got!r}; expected one of: {', '.join(_event_tags())}"
+            tag = value.get("do") if isinstance(value, dict) else value
+            msg = f"got do: {_short(repr(tag), 60)}; expected one of: {', '.join(_event_tags())}"
             if isinstance(value, dict) and value.get("do") is not None:
-                msg += "." + _suggest(value.get("do"), list(_event_tags()))
+                msg += "." + hint(value.get("do"), list(_event_tags()))
             if kind == "union_tag_not_found":
                 loc = (*loc, "do")
                 msg = "required field 'do' is missing; expected one of: " + ", ".join(_event_tags())
@@ -398,13 +581,21 @@ def _pydantic_problems(
                 "less_than": "<",
             }[kind]
             limit = next(iter(ctx.values())) if ctx else "?"
-            msg = f"got {value!r}; expected a number {bound} {limit}"
+            msg = f"got {got}; expected a number {bound} {limit}"
         elif kind == "string_pattern_mismatch":
-            msg = f"got {value!r}; expected a three-letter upper-case country code such as 'NER'"
+            if err.get("ctx", {}).get("pattern") == NAME_PATTERN:
+                msg = (
+                    f"got {got}; expected a name of letters, digits, '_' and '-' starting"
+                    " with a letter or digit, e.g. us_withdraws (it names the results folder)"
+                )
+            else:
+                msg = f"got {got}; expected a three-letter upper-case country code such as 'NER'"
+        elif kind == "finite_number":
+            msg = f"got {got}; expected a finite number (not .inf or .nan)"
         elif kind == "value_error":
             msg = str(err["msg"]).removeprefix("Value error, ")
         else:
-            msg = f"got {value!r}; {err['msg'][0].lower()}{err['msg'][1:]}"
+            msg = f"got {got}; {err['msg'][0].lower()}{err['msg'][1:]}"
         file, line = _origin(origins, loc)
         problems.append(Problem(_shown_path(origins, loc), msg, file, line))
     return problems
@@ -440,8 +631,8 @@ def _known_fields(loc: tuple[Any, ...], parent: Any) -> list[str]:
             break
         model = _inner_model(field.annotation)
     if loc[:1] == ("events",) and isinstance(parent, dict):
-        cls = {c.model_fields["do"].annotation.__args__[0]: c for c in _event_classes(schema)}
-        model = cls.get(parent.get("do"))
+        do = parent.get("do")
+        model = schema.EVENT_CLASSES.get(do) if isinstance(do, str) else None
     if loc and loc[0] in ("countries", "powers", "groups", "blocs") and len(loc) >= 2:
         model = {
             "countries": schema.CountrySpec,
@@ -470,18 +661,9 @@ def _inner_model(annotation: Any) -> Any:
     return None
 
 
-def _event_classes(schema: Any) -> list[Any]:
-    return [
-        getattr(schema, n)
-        for n in dir(schema)
-        if isinstance(getattr(schema, n), type)
-        and issubclass(getattr(schema, n), schema._Event)
-        and getattr(schema, n) is not schema._Event
-    ]
-
-
 def check_references(scn: Scenario) -> list[tuple[Path_, str]]:
-    """Cross-field checks the schema cannot express: every referenced actor exists, etc."""
+    """Cross-field checks the schema cannot express: every referenced actor exists, event
+    dates lie inside the scenario, the last coup happened by the start, etc."""
     return _reference_problems(scn.model_dump(mode="json"))
 
 
@@ -502,11 +684,12 @@ def _month(value: Any) -> int | None:
         return None
 
 
-def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
+def _reference_problems(data: dict[str, Any], span_months: Any = None) -> list[tuple[Path_, str]]:
     """The checks of :func:`check_references` on plain (possibly invalid) scenario data.
 
     Parts with the wrong shape are skipped (the schema reports them), so that reference
-    problems can be listed together with schema problems.
+    problems can be listed together with schema problems. ``span_months`` is the length of
+    the scenario as its files give it (event dates must lie inside it); default: ``months``.
     """
     from sim.world.parameters import Parameters
 
@@ -530,16 +713,38 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
         out.append(
             (
                 path,
-                f"{value!r} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind} in this"
-                f" scenario; known: {listing}." + _suggest(value, known),
+                f"{_short(repr(value), 60)} is not {'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+                f" in this scenario; known: {listing}."
+                + (_suggest(value, known) if len(out) < MAX_PROBLEMS_SHOWN else ""),
             )
         )
 
+    start = _month(data.get("start"))
+
+    def last_month(months: Any) -> int | None:
+        ok = start is not None and type(months) is int and 1 <= months <= 2400
+        return start + months - 1 if ok and start is not None else None
+
+    per_event = span_months if isinstance(span_months, list) else []
+    end_all = last_month(span_months if isinstance(span_months, int) else data.get("months"))
     if isinstance(raw_countries, dict) and not raw_countries:
         out.append((("countries",), "no countries; expected at least one country"))
     for iso, c in _dict(raw_countries).items():
         c = _dict(c)
         junta = c.get("junta")
+        for path, when in (
+            (("countries", iso, "last_coup"), c.get("last_coup")),
+            (("countries", iso, "junta", "since"), _dict(junta).get("since")),
+        ):
+            month = _month(when)
+            if month is not None and start is not None and month > start:
+                out.append(
+                    (
+                        path,
+                        f"{month_name(month)} is after the scenario's start"
+                        f" ({month_name(start)}); expected a month at or before the start",
+                    )
+                )
         if c.get("regime") == "junta" and junta is None:
             out.append(
                 (
@@ -585,18 +790,28 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
             need(kind, pair[1], known, (field, i, 1))
             if field == "borders" and pair[0] == pair[1]:
                 out.append(((field, i), f"a country cannot border itself ({pair[0]})"))
-    start = _month(data.get("start"))
     params = sorted(Parameters.model_fields)
     for i, ev in enumerate(_list(data.get("events"))):
         if not isinstance(ev, dict):
             continue
         base: Path_ = ("events", i)
         at = _month(ev.get("at"))
+        own = per_event[i] if i < len(per_event) else None
+        end = last_month(own) if own is not None else end_all
         if at is not None and start is not None and at < start:
             out.append(
                 (
                     (*base, "at"),
                     f"{month_name(at)} is before the scenario's start ({month_name(start)})",
+                )
+            )
+        elif at is not None and end is not None and at > end:
+            out.append(
+                (
+                    (*base, "at"),
+                    f"{month_name(at)} is after the scenario's last month ({month_name(end)},"
+                    f" start + months - 1); expected a month from {month_name(start or end)}"
+                    f" to {month_name(end)}",
                 )
             )
         for field, kind, known in (
@@ -624,9 +839,31 @@ def _reference_problems(data: dict[str, Any]) -> list[tuple[Path_, str]]:
     return out
 
 
-def _overlaps(a: str, b: str) -> bool:
-    """Whether dotted paths ``a`` and ``b`` are the same field or one contains the other."""
-    return a == b or any(x.startswith(y + sep) for x, y in ((a, b), (b, a)) for sep in ".[")
+class _Covered:
+    """Dotted paths already reported: ``path in covered`` is true when ``path`` is one of
+    them, contains one or lies inside one (so one field is not reported twice). Lookups
+    cost the length of the path, not the number of problems."""
+
+    def __init__(self, paths: Any) -> None:
+        self.paths: set[str] = set()
+        self.prefixes: set[str] = set()  # every path and every enclosing field of one
+        for path in paths:
+            self.paths.add(path)
+            self.prefixes.update(_enclosing(path))
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and (
+            path in self.prefixes or any(p in self.paths for p in _enclosing(path))
+        )
+
+
+def _enclosing(path: str) -> list[str]:
+    """``path`` and every field containing it: ``a.b[0]`` -> ``a.b[0]``, ``a.b``, ``a``."""
+    out = [path]
+    for i, ch in enumerate(path):
+        if ch in ".[" and i > 0:
+            out.append(path[:i])
+    return out
 
 
 def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
@@ -642,25 +879,43 @@ def load_scenario(ref: str | Path, **overrides: Any) -> Scenario:
     path = resolve_path(ref)
     main = _display(path)
     data, origins = _resolve(path, [], main)
+    # Each event must lie inside the scenario of the file that declares it (a child that
+    # shortens its parent does not invalidate the parent's later events, nor does an
+    # override of ``months``).
+    spans: list[Any] = []
+    for i in range(len(data["events"]) if isinstance(data.get("events"), list) else 0):
+        declared_in = origins[("events", i)][0] if ("events", i) in origins else ""
+        span = origins.get(("#span", declared_in))
+        spans.append(span[1] if span is not None else None)
     data = {**data, **overrides}
-    return validate_data(data, main, origins)
+    return validate_data(data, main, origins, span_months=spans)
 
 
 def validate_data(
-    data: dict[str, Any], file: str = "<scenario>", origins: Origins | None = None
+    data: dict[str, Any],
+    file: str = "<scenario>",
+    origins: Origins | None = None,
+    *,
+    span_months: int | list[Any] | None = None,
 ) -> Scenario:
-    """Validate already-parsed scenario data (the same checks as :func:`load_scenario`)."""
+    """Validate already-parsed scenario data (the same checks as :func:`load_scenario`).
+
+    ``span_months``: the scenario's length for the check that event dates lie inside it,
+    or one length per event (default: ``data["months"]``; :func:`load_scenario` passes the
+    length of the scenario in the file that declares each event).
+    """
     origins = origins or {}
     try:
         scn = Scenario.model_validate(data)
     except ValidationError as exc:
         problems = _pydantic_problems(exc, data, origins)
-        refs = _reference_problems(data) if isinstance(data, dict) else []
     else:
-        problems, refs = [], check_references(scn)
+        problems = []
+    refs = _reference_problems(data, span_months) if isinstance(data, dict) else []
+    covered = _Covered(p.path for p in problems)
     for path, msg in refs:
         dotted = _shown_path(origins, path)
-        if not any(_overlaps(dotted, p.path) for p in problems):
+        if dotted not in covered:
             f, line = _origin(origins, path)
             problems.append(Problem(dotted, msg, f, line))
     if problems:

@@ -22,16 +22,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeFloat,
-    NonNegativeInt,
-    PositiveFloat,
     StringConstraints,
 )
 
@@ -40,33 +37,97 @@ from sim.world.parameters import Parameters
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
+def parse_month(text: str) -> str:
+    """The one strict reading of a month: ``YYYY-MM`` with a four-digit year and month 1-12.
+
+    Returns the month as written (``"2025-01"``); raises ``ValueError`` saying what was
+    expected for anything else (``"2025"``, ``"2025-13"``, ``"2025-1"``, a number).
+    """
+    m = _MONTH.match(text) if isinstance(text, str) else None
+    if m is None or not 1 <= int(m.group(2)) <= 12 or int(m.group(1)) == 0:
+        raise ValueError(f"got {text!r}; expected a month as YYYY-MM (month 01-12), e.g. 2024-08")
+    return text
+
+
 def _to_month(value: Any) -> Any:
-    """Accept ``YYYY-MM``, ``YYYY-MM-DD`` or a date, and return ``YYYY-MM``."""
+    """Read a month in a scenario file: ``YYYY-MM``, or a date (YAML reads ``2024-07-01``
+    as one), whose day is dropped."""
     if isinstance(value, dt.date):
         return f"{value.year:04d}-{value.month:02d}"
     if isinstance(value, str):
         text = value.strip()
         if re.match(r"^\d{4}-\d{2}-\d{2}$", text):
             text = text[:7]
-        m = _MONTH.match(text)
-        if m and 1 <= int(m.group(2)) <= 12:
-            return text
+        return parse_month(text)
     raise ValueError(f"got {value!r}; expected a month as YYYY-MM, e.g. 2024-08")
 
 
 Month = Annotated[str, BeforeValidator(_to_month)]
 """A calendar month, written ``YYYY-MM``."""
 
-ISO3 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+ISO3_PATTERN = r"^[A-Z]{3}$"
+ISO3 = Annotated[str, StringConstraints(pattern=ISO3_PATTERN)]
 """A country code (ISO 3166-1 alpha-3, upper case)."""
 
-Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$"
+"""A scenario name: 1-100 letters, digits, ``_`` or ``-``, not starting with ``_`` or ``-``
+(so that ``results/<name>`` is always a folder directly under ``results/``)."""
+
+Share = Annotated[float, Field(strict=True, ge=0.0, le=1.0)]
 """A number in [0, 1]."""
 
 
+# Physical bounds: generous enough for any real state or force, tight enough that a typo
+# (an extra six zeros) or an overflow-sized number is refused before it reaches the model.
+MAX_POPULATION_M = 2000.0
+"""Population of a country, millions (India and China are ~1,400)."""
+MAX_PERSONNEL = 10_000_000.0
+"""Troops, fighters or security forces in one place (the largest armies are ~2 million)."""
+MAX_MUSD = 1_000_000.0
+"""Money per year, USD million (a trillion dollars)."""
+MAX_EFFECTIVENESS = 100.0
+"""Troop-equivalents per deployed soldier."""
+MAX_DEATHS = 10_000_000
+"""Deaths in one event."""
+
+# Numbers are strict: a boolean or a quoted string is refused, not converted; infinity and
+# NaN are refused by the models' ``allow_inf_nan=False``.
+Number = Annotated[float, Field(strict=True)]
+"""A finite number."""
+Personnel = Annotated[float, Field(strict=True, ge=0.0, le=MAX_PERSONNEL)]
+"""A head count of troops or fighters, finite and non-negative."""
+Arrivals = Annotated[float, Field(strict=True, gt=0.0, le=MAX_PERSONNEL)]
+"""A head count above zero."""
+PersonnelChange = Annotated[float, Field(strict=True, ge=-MAX_PERSONNEL, le=MAX_PERSONNEL)]
+"""A change in a head count (negative to reduce)."""
+Money = Annotated[float, Field(strict=True, ge=0.0, le=MAX_MUSD)]
+"""USD million per year, finite and non-negative."""
+Population = Annotated[float, Field(strict=True, gt=0.0, le=MAX_POPULATION_M)]
+"""People, millions: above 0, at most 2000."""
+Effectiveness = Annotated[float, Field(strict=True, gt=0.0, le=MAX_EFFECTIVENESS)]
+"""Troop-equivalents per deployed soldier: above 0, at most 100."""
+Multiplier = Annotated[float, Field(strict=True, gt=0.0, le=100.0)]
+"""A positive multiplier, at most 100."""
+HarmRate = Annotated[float, Field(strict=True, ge=0.0, le=1000.0)]
+"""Events per 1000 troops per month, at most 1000."""
+Latitude = Annotated[float, Field(strict=True, ge=-90.0, le=90.0)]
+Longitude = Annotated[float, Field(strict=True, ge=-180.0, le=180.0)]
+Months = Annotated[int, Field(strict=True, ge=1, le=2400)]
+"""A whole number of months, 1-2400 (``true`` and ``2.0`` are refused)."""
+Seed = Annotated[int, Field(strict=True, ge=0, le=2**63 - 1)]
+"""A random seed, a whole number >= 0."""
+Deaths = Annotated[int, Field(strict=True, ge=0, le=MAX_DEATHS)]
+"""Persons killed, a whole number."""
+Flag = Annotated[bool, Field(strict=True)]
+"""``true`` or ``false`` (not 1, 0 or a string)."""
+
+
 def month_index(month: str) -> int:
-    """Months since year 0 for a ``YYYY-MM`` string (for differences between months)."""
-    year, mon = month.split("-")
+    """Months since year 0 for a ``YYYY-MM`` string (for differences between months).
+
+    Raises ``ValueError`` for anything :func:`parse_month` refuses.
+    """
+    year, mon = parse_month(month).split("-")
     return int(year) * 12 + int(mon) - 1
 
 
@@ -76,7 +137,7 @@ def month_name(index: int) -> str:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Regime(StrEnum):
@@ -107,8 +168,10 @@ class CountrySpec(_Strict):
     """A state: its people, its government and its security forces."""
 
     name: str = Field(description="Common English name.")
-    capital: tuple[float, float] = Field(description="Capital's (latitude, longitude).")
-    population_m: PositiveFloat = Field(description="Population, millions.")
+    capital: tuple[Latitude, Longitude] = Field(
+        description="Capital's (latitude, longitude), decimal degrees."
+    )
+    population_m: Population = Field(description="Population, millions (above 0, at most 2000).")
     exposure: Share = Field(
         1.0,
         description=(
@@ -117,7 +180,7 @@ class CountrySpec(_Strict):
             " pool. 1 = the whole country."
         ),
     )
-    forces: NonNegativeFloat = Field(
+    forces: Personnel = Field(
         description="National security forces (army, gendarmerie, paramilitary), personnel."
     )
     capacity: Share = Field(description="Government capacity, 0-1 (WGI effectiveness rescaled).")
@@ -143,13 +206,13 @@ class Posture(StrEnum):
 class PartnershipSpec(_Strict):
     """What one external power has in one country."""
 
-    troops: NonNegativeFloat = Field(0.0, description="Deployed troops or contractors.")
-    aid_musd: NonNegativeFloat = Field(0.0, description="Security aid, USD million per year.")
-    econ_musd: NonNegativeFloat = Field(
+    troops: Personnel = Field(0.0, description="Deployed troops or contractors.")
+    aid_musd: Money = Field(0.0, description="Security aid, USD million per year.")
+    econ_musd: Money = Field(
         0.0, description="Economic engagement (investment, loans), USD million per year."
     )
-    isr: bool = Field(False, description="Runs a surveillance (ISR) hub in the country.")
-    base: bool = Field(False, description="Holds a military base in the country.")
+    isr: Flag = Field(False, description="Runs a surveillance (ISR) hub in the country.")
+    base: Flag = Field(False, description="Holds a military base in the country.")
     posture: Posture = Field(Posture.active, description="active or suspended (after a coup).")
 
 
@@ -157,23 +220,23 @@ class PowerSpec(_Strict):
     """An external power: the US, France, Russia, China, Turkey, the EU (or the UN)."""
 
     name: str
-    western: bool = Field(description="Counts toward Western influence.")
-    troops_available: NonNegativeFloat = Field(
+    western: Flag = Field(description="Counts toward Western influence.")
+    troops_available: Personnel = Field(
         description="Most troops it will keep in the region at once."
     )
-    effectiveness: PositiveFloat = Field(
+    effectiveness: Effectiveness = Field(
         description="Security effect per deployed soldier, troop-equivalents (1 = a national "
-        "soldier at full capacity)."
+        "soldier at full capacity; above 0, at most 100)."
     )
     conditionality: Share = Field(
         description="Strength of conditions on support; >= 0.5 means support is suspended "
         "after a coup (US law, section 7008)."
     )
     regime_protection: Share = Field(description="Protection it offers a ruler, 0-1.")
-    civilian_harm: NonNegativeFloat = Field(
+    civilian_harm: HarmRate = Field(
         description="Abuse events per 1000 troops per month at fully contested control."
     )
-    offer_troops: NonNegativeFloat = Field(
+    offer_troops: Personnel = Field(
         0.0, description="Troops it sends when a government invites it (0: it does not come)."
     )
     partners: dict[ISO3, PartnershipSpec] = Field(default_factory=dict)
@@ -192,8 +255,10 @@ class GroupSpec(_Strict):
 
     name: str
     affiliation: Affiliation
-    lethality: PositiveFloat = Field(1.0, description="Multiplier on deaths per fighter.")
-    fighters: dict[ISO3, NonNegativeFloat] = Field(
+    lethality: Multiplier = Field(
+        1.0, description="Multiplier on deaths per fighter (above 0, at most 100)."
+    )
+    fighters: dict[ISO3, Personnel] = Field(
         default_factory=dict, description="Fighters per country."
     )
     theatre: list[ISO3] | None = Field(
@@ -210,9 +275,9 @@ class BlocSpec(_Strict):
 
     name: str
     members: list[ISO3] = Field(default_factory=list)
-    active: bool = Field(True, description="False until formed by a form_bloc event.")
-    mutual_defence: bool = Field(False, description="Members lend each other security.")
-    sanctions_coups: bool = Field(
+    active: Flag = Field(True, description="False until formed by a form_bloc event.")
+    mutual_defence: Flag = Field(False, description="Members lend each other security.")
+    sanctions_coups: Flag = Field(
         False, description="Suspends and sanctions members after a coup (ECOWAS)."
     )
     eligible: list[ISO3] | None = Field(
@@ -243,7 +308,7 @@ class Withdraw(_Event):
     power: str
     country: ISO3
     share: Share | None = Field(None, description="Share of current troops to withdraw now.")
-    ends_isr: bool = Field(False, description="Also close the power's surveillance hub.")
+    ends_isr: Flag = Field(False, description="Also close the power's surveillance hub.")
 
 
 class Deploy(_Event):
@@ -252,10 +317,10 @@ class Deploy(_Event):
     do: Literal["deploy"]
     power: str
     country: ISO3
-    troops: NonNegativeFloat = 0.0
-    aid_musd: NonNegativeFloat | None = None
-    isr: bool | None = None
-    base: bool | None = None
+    troops: Personnel = 0.0
+    aid_musd: Money | None = None
+    isr: Flag | None = None
+    base: Flag | None = None
 
 
 class Stay(_Event):
@@ -336,7 +401,7 @@ class LeaveBloc(_Event):
     do: Literal["leave_bloc"]
     country: ISO3
     bloc: str
-    notice: bool = False
+    notice: Flag = False
 
 
 class Sanction(_Event):
@@ -345,7 +410,7 @@ class Sanction(_Event):
     do: Literal["sanction"]
     bloc: str
     country: ISO3
-    months: Annotated[int, Field(ge=1)] = 6
+    months: Months = 6
 
 
 class LiftSanctions(_Event):
@@ -361,7 +426,7 @@ class Abuse(_Event):
 
     do: Literal["abuse"]
     country: ISO3
-    deaths: NonNegativeInt
+    deaths: Deaths
     power: str | None = Field(
         None, description="Foreign force involved, if any (recorded in the event log)."
     )
@@ -373,7 +438,7 @@ class Arrive(_Event):
     do: Literal["arrive"]
     group: str
     country: ISO3
-    fighters: PositiveFloat
+    fighters: Arrivals
 
 
 class Split(_Event):
@@ -394,7 +459,9 @@ class Mobilise(_Event):
 
     do: Literal["mobilise"]
     country: ISO3
-    troops: float = Field(description="Change in forces, head count (negative to reduce).")
+    troops: PersonnelChange = Field(
+        description="Change in forces, head count (negative to reduce)."
+    )
     capacity: Share | None = Field(None, description="New government capacity, 0-1, if it changes.")
 
 
@@ -403,7 +470,7 @@ class SetParameter(_Event):
 
     do: Literal["set_parameter"]
     name: str
-    value: float
+    value: Number
 
 
 Event = Annotated[
@@ -430,17 +497,22 @@ Event = Annotated[
 ]
 """One dated event; the ``do`` field says which kind."""
 
-EVENT_KINDS: tuple[str, ...] = (
-    "withdraw", "deploy", "stay", "suspend", "resume", "expel", "coup", "civilian_rule",
-    "form_bloc", "dissolve_bloc", "join_bloc", "leave_bloc", "sanction", "lift_sanctions",
-    "abuse", "arrive", "split", "mobilise", "set_parameter",
-)  # fmt: skip
+EVENT_CLASSES: dict[str, type[BaseModel]] = {
+    get_args(cls.model_fields["do"].annotation)[0]: cls for cls in get_args(get_args(Event)[0])
+}
+"""The class of each kind of event, by its ``do`` tag, in the order of :data:`Event`."""
+
+EVENT_KINDS: tuple[str, ...] = tuple(EVENT_CLASSES)
+"""Every ``do:`` an event may have (derived from :data:`Event`, the one list)."""
 
 
 class Scenario(_Strict):
     """A complete, resolved scenario: the world at ``start`` and what happens after."""
 
-    name: str = Field(description="Short identifier, e.g. us_withdraws.")
+    name: Annotated[str, StringConstraints(pattern=NAME_PATTERN)] = Field(
+        description="Short identifier, e.g. us_withdraws: letters, digits, '_' and '-' "
+        "(it names the default results folder)."
+    )
     description: str = Field("", description="One or two sentences for humans.")
     extends: str | None = Field(
         None,
@@ -448,8 +520,8 @@ class Scenario(_Strict):
         " of a bundled scenario (us_withdraws or us_withdraws.yaml).",
     )
     start: Month = Field(description="First simulated month.")
-    months: Annotated[int, Field(ge=1, le=2400)] = Field(description="Number of monthly steps.")
-    seed: Annotated[int, Field(ge=0)] = Field(0, description="Default random seed.")
+    months: Months = Field(description="Number of monthly steps.")
+    seed: Seed = Field(0, description="Default random seed.")
     parameter_file: str | None = Field(
         None,
         description=(

@@ -7,7 +7,7 @@ bloc that sanctions coups) or ``leaving`` (notice given, exit at ``exit_month``)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from sim.scenario.schema import BlocSpec
@@ -48,13 +48,15 @@ class Bloc:
         """Whether ``country`` may join."""
         return self.eligible is None or country.iso3 in self.eligible
 
-    def join(self, country: Country, status: str = "member") -> None:
+    def join(
+        self, country: Country, status: Literal["member", "suspended", "leaving"] = "member"
+    ) -> None:
         """Admit a country (or update its status if already a member)."""
         if self not in country.memberships:
             self._members.append(country)
             self._landscape_month = -1
-        country.memberships[self] = self.model.network.set_edge(
-            country.iso3, self.bloc_id, "membership", status=status, exit_month=None
+        country.memberships[self] = self.model.network.set_membership(
+            country.iso3, self.bloc_id, status
         )
         if status == "member":
             self.model.log_event("join_bloc", country.iso3, self.bloc_id)

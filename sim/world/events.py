@@ -166,27 +166,17 @@ def set_parameter(model: SahelModel, ev: s.SetParameter) -> None:
     model.p = model.p.model_copy(update={ev.name: ev.value})
 
 
-HANDLERS: dict[str, Callable[[Any, Any], None]] = {
-    "withdraw": withdraw,
-    "deploy": deploy,
-    "stay": stay,
-    "suspend": suspend,
-    "resume": resume,
-    "expel": expel,
-    "coup": coup,
-    "civilian_rule": civilian_rule,
-    "form_bloc": form_bloc,
-    "dissolve_bloc": dissolve_bloc,
-    "join_bloc": join_bloc,
-    "leave_bloc": leave_bloc,
-    "sanction": sanction,
-    "lift_sanctions": lift_sanctions,
-    "abuse": abuse,
-    "arrive": arrive,
-    "split": split,
-    "mobilise": mobilise,
-    "set_parameter": set_parameter,
-}
+def _handlers() -> dict[str, Callable[[Any, Any], None]]:
+    """The handler of each kind of event in the schema: the function of this module named
+    after its ``do`` tag (so that the list of kinds lives in the schema alone)."""
+    here = globals()
+    missing = [kind for kind in s.EVENT_KINDS if not callable(here.get(kind))]
+    if missing:
+        raise ImportError(f"sim.world.events has no handler for event kind(s) {missing}")
+    return {kind: here[kind] for kind in s.EVENT_KINDS}
+
+
+HANDLERS: dict[str, Callable[[Any, Any], None]] = _handlers()
 
 
 def apply_event(model: SahelModel, event: Any) -> None:

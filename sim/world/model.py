@@ -13,7 +13,7 @@ from sim.world import metrics
 from sim.world.agents import Country, ExternalPower, InsurgentGroup, Junta
 from sim.world.blocs import Bloc
 from sim.world.events import apply_event
-from sim.world.network import SahelNetwork
+from sim.world.network import PartnershipEdge, SahelNetwork
 from sim.world.parameters import Parameters
 from sim.world.streams import Shocks
 
@@ -98,7 +98,12 @@ class SahelModel(mesa.Model):
             self.network.add_actor(pid, "power", name=pspec.name, western=pspec.western)
             for iso, ps in pspec.partners.items():
                 edge = self.partnership(power, self.countries[iso])
-                edge.update(ps.model_dump(mode="json"))
+                edge["troops"], edge["aid_musd"], edge["econ_musd"] = (
+                    ps.troops,
+                    ps.aid_musd,
+                    ps.econ_musd,
+                )
+                edge["isr"], edge["base"], edge["posture"] = ps.isr, ps.base, ps.posture.value
                 edge["target"] = ps.troops
                 if ps.posture == "suspended":
                     edge["suspended_by"] = "coup" if self.countries[iso].is_junta else "event"
@@ -144,8 +149,10 @@ class SahelModel(mesa.Model):
             self.blocs[bid] = bloc
             self.network.add_actor(bid, "bloc", name=bspec.name)
             for iso in bspec.members:
-                status = "suspended" if iso in bspec.suspended else "member"
-                bloc.join(self.countries[iso], status=status)
+                bloc.join(
+                    self.countries[iso],
+                    status="suspended" if iso in bspec.suspended else "member",
+                )
             for iso, month in bspec.leaving.items():
                 bloc.announce_exit(self.countries[iso], self.month_of(month))
             for iso, month in bspec.sanctioned.items():
@@ -186,15 +193,11 @@ class SahelModel(mesa.Model):
         """The month being (or last) simulated, ``YYYY-MM``."""
         return month_name(month_index(self.start) + self.month)
 
-    def partnership(self, power: ExternalPower, country: Country) -> dict[str, Any]:
+    def partnership(self, power: ExternalPower, country: Country) -> PartnershipEdge:
         """The partnership edge power -> country, created empty if absent."""
         edge = power.partnerships.get(country)
         if edge is None:
-            edge = self.network.set_edge(
-                power.power_id, country.iso3, "partnership",
-                troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, base=False,
-                posture="active", suspended_by=None, locked=False, leaving=False, target=0.0,
-            )  # fmt: skip
+            edge = self.network.set_partnership(power.power_id, country.iso3)
             power.partnerships[country] = edge
             country.influence.setdefault(power.power_id, 0.0)
         return edge
@@ -203,9 +206,7 @@ class SahelModel(mesa.Model):
         """Add fighters of ``group`` in ``country``, creating its presence there if new."""
         edge = group.presence.get(country)
         if edge is None:
-            edge = self.network.set_edge(
-                group.group_id, country.iso3, "presence", fighters=0.0, share=0.0
-            )
+            edge = self.network.set_presence(group.group_id, country.iso3)
             group.presence[country] = edge
             self.log_event("presence", country.iso3, group.group_id)
         edge["fighters"] += fighters
@@ -372,5 +373,6 @@ class SahelModel(mesa.Model):
         return metrics.regional_frame(self)
 
     def country_frame(self) -> Any:
-        """Country metrics, one row per month and country (:func:`sim.world.metrics.country_frame`)."""
+        """Country metrics, one row per month and country
+        (:func:`sim.world.metrics.country_frame`)."""
         return metrics.country_frame(self)

@@ -19,13 +19,17 @@ edge type (key)           direction           attributes
 
 The edge attribute dicts are the model's state: agents keep references to them and update
 them in place, so the graph is always current and can be exported or drawn at any month.
+Their fields are typed records (:class:`PresenceEdge`, :class:`PartnershipEdge`,
+:class:`MembershipEdge`), made only by :meth:`SahelNetwork.set_presence`,
+:meth:`~SahelNetwork.set_partnership` and :meth:`~SahelNetwork.set_membership`, so that a
+misspelt field is a type error, not a silent new key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from math import nan
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, cast
 
 import networkx as nx
 
@@ -33,6 +37,47 @@ if TYPE_CHECKING:
     import pandas as pd
 
 EDGE_TYPES: tuple[str, ...] = ("border", "presence", "partnership", "membership", "rivalry")
+
+
+class PresenceEdge(TypedDict):
+    """A group's presence in a country (group -> country)."""
+
+    fighters: float
+    """Fighters of the group in the country (persons)."""
+    share: float
+    """Share of the country's territory the group contests, 0-1."""
+
+
+class PartnershipEdge(TypedDict):
+    """What an external power has in a country (power -> country)."""
+
+    troops: float
+    """Deployed troops or contractors (persons)."""
+    aid_musd: float
+    """Security aid, USD million per year."""
+    econ_musd: float
+    """Economic engagement, USD million per year."""
+    isr: bool
+    """Runs a surveillance hub there."""
+    base: bool
+    """Holds a military base there."""
+    posture: Literal["active", "suspended"]
+    suspended_by: Literal["coup", "event"] | None
+    """Why cooperation is suspended: conditions after a coup, or a scheduled event."""
+    locked: bool
+    """Committed to stay whatever the host prefers (a ``stay`` event)."""
+    leaving: bool
+    """Withdrawing at the withdrawal speed (expelled or withdrawing)."""
+    target: float
+    """Troop level the power is moving toward (persons)."""
+
+
+class MembershipEdge(TypedDict):
+    """A country's membership of a bloc (country -> bloc)."""
+
+    status: Literal["member", "suspended", "leaving"]
+    exit_month: int | None
+    """Model month its announced exit takes effect (status ``leaving``)."""
 
 
 class SahelNetwork:
@@ -59,8 +104,29 @@ class SahelNetwork:
         self.G.add_edge(a, b, key="rivalry")
         self.G.add_edge(b, a, key="rivalry")
 
-    def set_edge(self, u: str, v: str, kind: str, **attrs: Any) -> dict[str, Any]:
-        """Add (or update) the ``kind`` edge from ``u`` to ``v``; return its attribute dict."""
+    def set_presence(self, group: str, country: str, fighters: float = 0.0) -> PresenceEdge:
+        """Add (or reset) the presence of ``group`` in ``country``; return its record."""
+        record = PresenceEdge(fighters=fighters, share=0.0)
+        return cast(PresenceEdge, self._set_edge(group, country, "presence", record))
+
+    def set_partnership(self, power: str, country: str) -> PartnershipEdge:
+        """Add (or reset) an empty, active partnership of ``power`` in ``country``."""
+        record = PartnershipEdge(
+            troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, base=False, posture="active",
+            suspended_by=None, locked=False, leaving=False, target=0.0,
+        )  # fmt: skip
+        return cast(PartnershipEdge, self._set_edge(power, country, "partnership", record))
+
+    def set_membership(
+        self, country: str, bloc: str, status: Literal["member", "suspended", "leaving"]
+    ) -> MembershipEdge:
+        """Add (or reset) the membership of ``country`` in ``bloc``; return its record."""
+        record = MembershipEdge(status=status, exit_month=None)
+        return cast(MembershipEdge, self._set_edge(country, bloc, "membership", record))
+
+    def _set_edge(self, u: str, v: str, kind: str, attrs: Mapping[str, Any]) -> dict[str, Any]:
+        """Add (or update) the ``kind`` edge from ``u`` to ``v``; return its attribute dict
+        (the graph's own, so that changes to it are changes to the graph)."""
         self.G.add_edge(u, v, key=kind, **attrs)
         return self.G.succ[u][v][kind]
 
@@ -100,7 +166,8 @@ class SahelNetwork:
     def to_frames(
         self, node_values: Mapping[str, Mapping[str, Any]] | None = None
     ) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The network as two tidy tables, for drawing (:func:`sim.views.figures.network_map`) or export.
+        """The network as two tidy tables, for drawing (:func:`sim.views.figures.network_map`)
+        or export.
 
         Args:
             node_values: extra per-node columns, ``{node id: {column: value}}`` (for example

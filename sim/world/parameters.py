@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 def _p(default: float, lo: float, hi: float, unit: str, why: str) -> Any:
@@ -28,7 +28,15 @@ class Parameters(BaseModel):
     security effect in units of one regular national soldier at full state capacity.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _a_number(cls, value: Any) -> Any:
+        """Refuse ``true``/``false`` and quoted numbers instead of converting them."""
+        if isinstance(value, bool | str):
+            raise ValueError(f"got {value!r}; expected a number")
+        return value
 
     # --- Security, deterrence (Epstein 2002) -------------------------------------------------
     fighter_weight: float = _p(

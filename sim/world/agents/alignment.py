@@ -28,7 +28,8 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
     """Move ``country.preferences`` one month toward the softmax of partner utilities.
 
     The security a present partner delivers is its share of the country's security effect
-    (troops, surveillance and aid); an absent one is judged by what it offers to send.
+    (troops, surveillance and aid; 1 when the country had no security at all last month);
+    an absent one is judged by what it offers to send.
     """
     model = country.model
     p = model.p
@@ -46,7 +47,9 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
     for power in model.powers_in_order:
         effect = effects.get(power.power_id, 0.0)
         if effect > 0.0:
-            delivered = effect / security
+            # A partner that deployed this month into a country whose security (assessed
+            # last month) was nil delivers all the security there is.
+            delivered = effect / security if security > 0.0 else 1.0
         else:
             offer = power.offer_troops * power.effectiveness
             delivered = offer / (security + offer) if offer > 0.0 else 0.0
@@ -80,7 +83,13 @@ def act_on_preferences(country: Country, shock: float) -> None:
         pref = country.preferences.get(power.power_id, 0.0)
         pship = power.partnerships.get(country)
         present = pship is not None and (pship["troops"] > 0 or pship["isr"])
-        if present and pref < p.expel_threshold and not pship["locked"] and not pship["leaving"]:
+        if (
+            pship is not None
+            and present
+            and pref < p.expel_threshold
+            and not pship["locked"]
+            and not pship["leaving"]
+        ):
             model.expel(country, power)
         elif (
             not present

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import CountrySpec
     from sim.world.blocs import Bloc
     from sim.world.model import SahelModel
+    from sim.world.network import MembershipEdge
 
 
 class Country(mesa.Agent):
@@ -55,7 +56,7 @@ class Country(mesa.Agent):
         self.last_coup: int | None = model.month_of(spec.last_coup) if spec.last_coup else None
         self.junta: Any = None  # set by Junta.__init__
         self.neighbours: list[Country] = []
-        self.memberships: dict[Bloc, dict[str, Any]] = {}
+        self.memberships: dict[Bloc, MembershipEdge] = {}
         self.sanctions: dict[Bloc, int] = {}  # bloc -> last month of its sanctions
         self.sanctioned_until = -1  # last month of any bloc's sanctions
         # Per-month quantities (recomputed every step).

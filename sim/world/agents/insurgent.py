@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import GroupSpec
     from sim.world.agents.country import Country
     from sim.world.model import SahelModel
+    from sim.world.network import PresenceEdge
 
 
 class InsurgentGroup(mesa.Agent):
@@ -40,7 +41,7 @@ class InsurgentGroup(mesa.Agent):
             frozenset(spec.theatre) if spec.theatre is not None else None
         )
         self.reach: dict[Country, list[Country]] = {}  # neighbours in its theatre, by country
-        self.presence: dict[Country, dict[str, Any]] = {}
+        self.presence: dict[Country, PresenceEdge] = {}
         self.raids: dict[Country, float] = {}  # fighters operating across a border, by target
 
     def set_reach(self, countries: list[Country]) -> None:

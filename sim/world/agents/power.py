@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import mesa
 
@@ -10,6 +10,7 @@ if TYPE_CHECKING:
     from sim.scenario.schema import PowerSpec
     from sim.world.agents.country import Country
     from sim.world.model import SahelModel
+    from sim.world.network import PartnershipEdge
 
 
 class ExternalPower(mesa.Agent):
@@ -40,7 +41,7 @@ class ExternalPower(mesa.Agent):
         self.regime_protection = spec.regime_protection
         self.civilian_harm = spec.civilian_harm
         self.offer_troops = spec.offer_troops
-        self.partnerships: dict[Country, dict[str, Any]] = {}
+        self.partnerships: dict[Country, PartnershipEdge] = {}
 
     @property
     def troops_deployed(self) -> float:
@@ -83,7 +84,7 @@ class ExternalPower(mesa.Agent):
             country.harm_rates[1 + self.idx] = self.civilian_harm * e["troops"] / 1000.0
             country.engagement[self.power_id] = effect + e["econ_musd"] * p.econ_troop_equivalent
 
-    def apply_conditionality(self, country: Country, e: dict[str, Any]) -> None:
+    def apply_conditionality(self, country: Country, e: PartnershipEdge) -> None:
         """Suspend cooperation with a junta if conditions are strong; resume after it goes."""
         if self.conditionality < 0.5:
             return
@@ -91,9 +92,7 @@ class ExternalPower(mesa.Agent):
             e["posture"] = "suspended"
             e["suspended_by"] = "coup"
             self.model.log_event("suspend", country.iso3, self.power_id)
-        elif (
-            not country.is_junta and e["posture"] == "suspended" and e.get("suspended_by") == "coup"
-        ):
+        elif not country.is_junta and e["posture"] == "suspended" and e["suspended_by"] == "coup":
             e["posture"] = "active"
             e["suspended_by"] = None
             self.model.log_event("resume", country.iso3, self.power_id)
