@@ -113,7 +113,7 @@ def _halo() -> list[Any]:
 
 def _legend_below(ax: Axes, handles: list[Any], own_figure: bool) -> None:
     """A legend under the axes: the figure's (placed by constrained layout, never clipped)
-    when the figure is the function's own, else the axes' own just below them."""
+    when the axes are the figure's only ones, else the axes' own just below them."""
     if own_figure:
         ax.figure.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=3)
     else:
@@ -567,7 +567,7 @@ def network_map(
     if "lat" not in nodes.columns or "lon" not in nodes.columns:
         nodes = nodes.assign(lat=np.nan, lon=np.nan)
     pos = _layout(nodes, edges)
-    own_figure = ax is None
+    own_figure = ax is None or len(ax.figure.axes) == 1  # then the legend is the figure's
     if ax is None:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(10, 7.5), constrained_layout=True)
@@ -777,10 +777,12 @@ def country_outlines() -> dict[str, tuple[tuple[tuple[tuple[float, float], ...],
     return out
 
 
-def _outline_path(polygons: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> Any:
-    """One compound matplotlib Path for a country (every polygon and hole)."""
+@cache
+def _outline_path(iso: str) -> Any:
+    """One compound matplotlib Path for a country's outline (every polygon and hole)."""
     from matplotlib.path import Path as MplPath
 
+    polygons = country_outlines()[iso]
     vertices: list[tuple[float, float]] = []
     codes: list[int] = []
     for polygon in polygons:
@@ -897,17 +899,17 @@ def country_map(
         vmax = 1.0 if info.scale == "0-1" else max([*finite, vmin + 1.0])
     norm = mpl.colors.Normalize(vmin=vmin, vmax=vmax)
     colours = mpl.colormaps[cmap]
-    own_figure = ax is None
+    own_figure = ax is None or len(ax.figure.axes) == 1  # then the legend is the figure's
     if ax is None:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(10, 7.4), constrained_layout=True)
     fig = cast("Figure", ax.figure)
     handles: list[Any] = []
-    for iso, polys in outlines.items():
+    for iso in outlines:
         value = shown.get(iso, math.nan)
         missing = math.isnan(value)
         patch = PathPatch(
-            _outline_path(polys),
+            _outline_path(iso),
             facecolor="0.85" if missing else colours(norm(value)),
             edgecolor="white",
             linewidth=0.8,
@@ -915,7 +917,7 @@ def country_map(
             zorder=1,
         )
         patch.set_gid(iso)
-        ax.add_patch(patch)
+        ax.add_artist(patch)  # not add_patch: the limits are set below, once
     if any(math.isnan(shown.get(iso, math.nan)) for iso in outlines):
         handles.append(Patch(facecolor="0.85", hatch="//", edgecolor="0.5", label="no value"))
     columns = ["source", "target", "type", "status", "troops", "aid_musd", "econ_musd"]
@@ -934,9 +936,9 @@ def country_map(
             layer = drawn.get(iso, 0)
             drawn[iso] = layer + 1
             leaving = str(getattr(row, "status", "member")) != "member"
-            ax.add_patch(
+            ax.add_artist(
                 PathPatch(
-                    _outline_path(outlines[iso]),
+                    _outline_path(iso),
                     facecolor="none",
                     edgecolor=colour,
                     linewidth=max(3.4 - 1.5 * layer, 1.0),
