@@ -1,4 +1,5 @@
-# sahel-sim developer tasks.  `make test` is the project's test command (also run by CI).
+# sahel-sim developer tasks.  `make test` is the project's test command; CI (.ci/run) runs
+# exactly `make test` with CI=true.
 SHELL := bash
 .DEFAULT_GOAL := test
 
@@ -8,13 +9,30 @@ PYTEST_ARGS ?=
 LINT_PATHS := $(wildcard sim tests benchmarks scripts)
 CODE_DIRS := $(wildcard sim tests benchmarks scripts notebooks)
 
-.PHONY: setup test results calibrate backtest lint lock clean
+.PHONY: setup test golden notebook results calibrate backtest lint lock clean
 
 setup:
 	VENV="$(VENV)" bash scripts/setup.sh
 
+# Tests marked slow (the wheel installed into a fresh venv, long end-to-end runs) run under
+# CI=true (as .ci/run sets it) or with SLOW=1; without either, `make test` skips them.
+SLOW ?= $(if $(filter true,$(CI)),1,)
+PYTEST_MARK := $(if $(SLOW),,-m "not slow")
+
 test: setup
-	$(PY) -m pytest -q $(PYTEST_ARGS)
+	$(PY) -m pytest -q $(PYTEST_MARK) $(PYTEST_ARGS)
+
+# Regenerate the golden trajectory (tests/golden/) after a change that is MEANT to alter
+# results; commit the new file with the change (tests/test_golden.py compares with it).
+golden: setup
+	$(PY) scripts/make_golden.py
+
+# JupyterLab on the student notebooks (notebooks/), served on this machine only; Ctrl-C
+# stops it. (--allow-root only when run as root, e.g. in a container.)
+NOTEBOOK_PORT ?= 8888
+notebook: setup
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(NOTEBOOK_PORT) --notebook-dir notebooks \
+		$(if $(filter 0,$(shell id -u)),--allow-root)
 
 # The main job: US withdraws vs US stays, paired replicates (same seeds), differences B - A.
 REPS ?= 30

@@ -34,7 +34,7 @@ t0 = time.perf_counter()
 # start from the documented priors, as a first calibration would
 priors = {f.name: Parameters.model_fields[f.name].default for f in FREE_PARAMETERS}
 spec = with_parameters(load_scenario("historical_2012"), **priors)
-cal = calibrate_historical(sys.argv[1], scenario=spec, parameter_file=None,
+cal = calibrate_historical(sys.argv[1], scenario=spec,
                            workers=int(sys.argv[2]))
 r = cal.result
 print(json.dumps({"seconds": time.perf_counter() - t0, "runs": r.runs, "points": len(r.history),

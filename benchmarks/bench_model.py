@@ -101,7 +101,11 @@ def bench_imports(reps: int, warmup: bool = True) -> dict[str, Any]:
     caller may skip it when ``sim.world.model`` was just imported in-process, which warms the same
     caches.
     """
-    stmts = {"baseline": "pass", "import sim": "import sim", "import sim.world.model": "import sim.world.model"}
+    stmts = {
+        "baseline": "pass",
+        "import sim": "import sim",
+        "import sim.world.model": "import sim.world.model",
+    }
     for code in stmts.values() if warmup else ():
         _spawn(code)
     samples: dict[str, list[float]] = {k: [] for k in stmts}

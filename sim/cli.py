@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.engine.errors import EngineError
+from sim.engine.errors import EngineError, ExecutionStopped, Interrupted
 from sim.errors import SahelError, UsageError, did_you_mean
 
 app = typer.Typer(
@@ -67,6 +67,30 @@ def _parse_overrides(items: list[str]) -> dict[str, float]:
     return out
 
 
+BackendOpt = Annotated[
+    str, typer.Option(help="Where runs execute: local (process pool), serial, or dask.")
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option(min=1, help="Worker processes (local back end). Default: one per CPU.")
+]
+SeedOpt = Annotated[int | None, typer.Option(min=0, help="Root seed (default: scenario's).")]
+MonthsOpt = Annotated[int | None, typer.Option(min=1, help="Months to simulate.")]
+ForceOpt = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Start afresh in a folder holding another experiment: deletes only the files "
+        "this tool wrote there (listed in its manifest.json).",
+    ),
+]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Address of a running Dask scheduler, tcp://HOST:PORT (implies --backend dask)."
+    ),
+]
+
+
 @app.command()
 def run(
     scenario: ScenarioArg,
@@ -89,45 +113,35 @@ def run(
         typer.Option("--param", "-p", help="Override a model parameter, name=value (repeatable)."),
     ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="Also write every table as CSV.")] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="Replace the output folder if it exists.")
-    ] = False,
+    backend: BackendOpt = "local",
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")] = False,
 ) -> None:
-    """Run a scenario: write per-month tables (Parquet), a manifest and a figure.
+    """Run a scenario for one or more replicates, through the experiment engine.
 
-    The folder gets regional.parquet (one row per replicate and month), countries.parquet
-    (per replicate, month and country), events.parquet, summary CSVs, manifest.json
-    (scenario hash, parameters, seeds, versions, git commit, timings) and key_metrics.png.
+    The folder is an experiment store: regional/, countries/, events/ and summary/ (Parquet
+    datasets: pd.read_parquet(folder / "regional") gives one row per replicate and month),
+    summary CSVs, key_metrics.png and manifest.json (scenario hash, parameters, seeds,
+    versions, git commit, every file written). Re-running the same command resumes an
+    interrupted run; `sahel status FOLDER` shows its progress.
     """
     from sim.scenario import load_scenario
+    from sim.studies.run import run_scenario
 
     overrides = _parse_overrides(param or [])
     spec = load_scenario(scenario)
     target = out if out is not None else Path("results") / spec.name
-    if target.exists() and not force:
-        raise UsageError(
-            f"{target} already exists; choose another --out or pass --force to replace it"
-        )
-    from sim.studies.run import run_scenario
-
     with _Reporter(spec.name, quiet) as report:
         result = run_scenario(
-            spec, reps=reps, seed=seed, months=months, parameters=overrides,
-            on_replicate=lambda r: report(r + 1, reps),
+            spec, reps=reps, seed=seed, months=months, parameters=overrides, out=target,
+            force=force, csv=csv, backend="dask" if scheduler else backend, workers=workers,
+            scheduler=scheduler, progress=report,
         )  # fmt: skip
-    from sim.studies._old_results import write_run
-    from sim.views.figures import key_metrics
-
-    def figure(res):
-        return key_metrics(
-            res.regional, res.countries, title=f"{res.scenario.name}: {len(res.seeds)} replicate(s)"
-        )
-
-    write_run(result, target, csv=csv, force=force, figure=figure, command=["sahel", *sys.argv[1:]])
     if not quiet:
         _print_summary(result)
-    err_console.print(f"wrote {target}/ ({sum(result.seconds):.2f} s of simulation)")
+    err_console.print(f"wrote {target}/ ({result.seconds:.2f} s of simulation)")
 
 
 def _print_summary(result) -> None:
@@ -227,23 +241,6 @@ def _split(values: list[str] | None) -> list[str]:
     return [v.strip() for item in values or [] for v in item.split(",") if v.strip()]
 
 
-BackendOpt = Annotated[
-    str, typer.Option(help="Where runs execute: local (process pool), serial, or dask.")
-]
-WorkersOpt = Annotated[
-    int | None, typer.Option(min=1, help="Worker processes (local back end). Default: one per CPU.")
-]
-SeedOpt = Annotated[int | None, typer.Option(min=0, help="Root seed (default: scenario's).")]
-MonthsOpt = Annotated[int | None, typer.Option(min=1, help="Months to simulate.")]
-ForceOpt = Annotated[bool, typer.Option("--force", help="Start afresh in an existing folder.")]
-SchedulerOpt = Annotated[
-    str | None,
-    typer.Option(
-        help="Address of a running Dask scheduler, tcp://HOST:PORT (implies --backend dask)."
-    ),
-]
-
-
 @app.command()
 def compare(
     a: Annotated[str, typer.Argument(help="Scenario A (file or bundled name), the reference.")],
@@ -264,9 +261,7 @@ def compare(
     backend: BackendOpt = "local",
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
-    force: Annotated[
-        bool, typer.Option("--force", help="Start afresh if the folder holds another experiment.")
-    ] = False,
+    force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Compare two scenarios with paired seeds: means, paired difference and 95% CI.
@@ -281,11 +276,10 @@ def compare(
 
     spec_a, spec_b = load_scenario(a), load_scenario(b)
     target = out if out is not None else Path("results") / f"{spec_a.name}_vs_{spec_b.name}"
-    _prepare_folder(target, force)
     with _Reporter(f"{spec_a.name} vs {spec_b.name}", quiet) as report:
         result = compare_scenarios(
             spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=_split(horizon) or None,
-            out=target, backend="dask" if scheduler else backend, workers=workers,
+            out=target, force=force, backend="dask" if scheduler else backend, workers=workers,
             scheduler=scheduler, progress=report,
         )  # fmt: skip
     if not quiet:
@@ -293,32 +287,32 @@ def compare(
     err_console.print(f"wrote {target}/")
 
 
-def _prepare_folder(target: Path, force: bool) -> None:
-    """Refuse to mix experiments in one folder; --force starts afresh."""
-    import shutil
-
-    if target.exists() and force:
-        shutil.rmtree(target)
-
-
 def _print_comparison(result) -> None:
+    from sim.engine.compare import NEGLIGIBLE_PERCENT
+
     t = result.table
     last = t[t["horizon"] == t["horizon"].iloc[-1]]
     focus = {k.split("(")[-1].rstrip(")") for k in result.over_time if "(" in k}
     rows = last[(last["table"] == "regional") | last["country"].isin(focus)]
     table = Table(
         title=f"{result.label_b} minus {result.label_a}, means from the start to "
-        f"{last['horizon'].iloc[0]} ({int(last['n'].iloc[0])} paired replicates)"
+        f"{last['horizon'].iloc[0]} ({int(last['n'].iloc[0])} paired replicates)",
+        caption=f"negligible: the 95% CI excludes 0 but |B - A| < {NEGLIGIBLE_PERCENT:g}% of "
+        f"{result.label_a}'s mean; within noise: the CI includes 0",
     )
-    for col in ("metric", "country", result.label_a, result.label_b, "difference (95% CI)",
+    for col in ("metric", "country", "unit", result.label_a, result.label_b,
+                "difference (95% CI)", "change", "assessment",
                 "pairing narrowed CI by"):  # fmt: skip
-        table.add_column(col, justify="left" if col in ("metric", "country") else "right")
+        left = col in ("metric", "country", "unit", "assessment")
+        table.add_column(col, justify="left" if left else "right")
     for _, r in rows.iterrows():
         if r["metric"].startswith(("regional_influence_", "influence_", "bloc_size_", "abuse")):
             continue
+        change = r["relative_change"]
         table.add_row(
-            r["metric"], r["country"], _fmt(r["mean_a"]), _fmt(r["mean_b"]),
+            r["metric"], r["country"], r["unit"], _fmt(r["mean_a"]), _fmt(r["mean_b"]),
             f"{_fmt(r['diff'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+            f"{change:+.1f}%" if change == change else "-", r["assessment"],
             f"{100 * r['narrowing']:.0f}%" if r["narrowing"] == r["narrowing"] else "-",
         )  # fmt: skip
     out_console.print(table)
@@ -367,10 +361,9 @@ def sweep(
 
     spec = load_scenario(scenario)
     target = out if out is not None else Path("results") / f"sweep_{spec.name}"
-    _prepare_folder(target, force)
     with _Reporter(f"sweep {spec.name}", quiet) as report:
         result = run_sweep(
-            spec, param, lhs=lhs, reps=reps, seed=seed, months=months, out=target,
+            spec, param, lhs=lhs, reps=reps, seed=seed, months=months, out=target, force=force,
             backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
             progress=report,
         )  # fmt: skip
@@ -429,12 +422,11 @@ def sensitivity(
         markup=False, highlight=False,
     )  # fmt: skip
     target = out if out is not None else Path("results") / f"{method}_{spec.name}"
-    _prepare_folder(target, force)
     outputs = _split(output) or ["fatalities_per_year", "mean_stability"]
     with _Reporter(f"{method} {spec.name}", quiet) as report:
         result = run_sensitivity(
             spec, param, method=method, n=n, reps=reps, seed=seed, months=months,
-            outputs=outputs, out=target, backend="dask" if scheduler else backend,
+            outputs=outputs, out=target, force=force, backend="dask" if scheduler else backend,
             workers=workers, scheduler=scheduler, progress=report,
         )  # fmt: skip
     if not quiet:
@@ -452,17 +444,25 @@ def sensitivity(
 
 @app.command()
 def status(
-    folder: Annotated[Path, typer.Argument(help="An experiment folder (compare, sweep, ...).")],
+    folder: Annotated[
+        Path, typer.Argument(help="A results folder (run, compare, sweep, sensitivity...).")
+    ],
 ) -> None:
     """Show the progress of an experiment: runs done and to do, batches, timings."""
+    from sim.engine.outputs import read_manifest
     from sim.engine.store import experiment_status
 
-    stores = (
-        [folder] if (folder / "manifest.json").exists() and (folder / "status.log").exists() else []
-    )
-    stores += sorted(p.parent for p in folder.glob("runs/*/status.log"))
+    manifest = read_manifest(folder) or {}
+    listed = [folder / rel for rel in manifest.get("stores", [])]
+    stores = [p for p in listed if (p / "status.log").exists()]
+    if not listed:  # a store folder of its own, or a folder written by an older version
+        stores = [folder] if (folder / "status.log").exists() else []
+        stores += sorted(p.parent for p in folder.glob("runs/*/status.log"))
+        stores += [folder / "runs"] if (folder / "runs" / "status.log").exists() else []
     if not stores:
         raise UsageError(f"{folder} holds no experiment (no status.log found)")
+    if manifest.get("kind"):
+        out_console.print(f"{folder}: {manifest['kind']}", markup=False, highlight=False)
     for store in stores:
         info = experiment_status(store)
         out_console.print(
@@ -525,22 +525,82 @@ def schema() -> None:
 
 
 @app.command()
-def parameters() -> None:
-    """List the model parameters with default, unit, range and justification."""
-    from sim.world.parameters import parameter_table
+def parameters(
+    scenario: Annotated[
+        str | None,
+        typer.Option(
+            "--scenario",
+            "-s",
+            help="Show one scenario (a bundled name or a file) in detail: each value, the file"
+            " and line that set it, and the justification.",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the records as JSON instead of a table.")
+    ] = False,
+) -> None:
+    """List the model parameters: the value each bundled scenario runs with and where it comes
+    from (calibrated, scenario or default), with the default, unit, declared range, the range
+    the calibration searched and the justification."""
+    from sim.scenario.resolution import (
+        bundled_resolved_parameters,
+        parameter_uses,
+        resolved_parameters,
+    )
+    from sim.studies.calibration import FREE_PARAMETERS
 
-    table = Table()
-    for col in ("name", "default", "unit", "range", "justification"):
+    searched = {f.name: (f.lo, f.hi) for f in FREE_PARAMETERS}
+    if scenario is not None:
+        records = resolved_parameters(scenario, searched)
+        if as_json:
+            typer.echo(json.dumps([r.as_dict() for r in records], indent=2))
+            return
+        table = Table(title=f"Parameters of {scenario}")
+        for col in ("name", "value", "source", "default", "unit", "declared range",
+                    "calibration searched"):  # fmt: skip
+            table.add_column(col, overflow="fold")
+        table.add_column("justification", ratio=1)
+        for r in records:
+            where = f"{r.source}\n{r.file}:{r.line}" if r.file else r.source
+            value = _g(r.value) + "".join(f"\nfrom {m}: {_g(v)}" for m, v in r.changes)
+            table.add_row(
+                r.name, value, where, _g(r.default), r.unit, _range(r.declared),
+                _range(r.searched), r.justification,
+            )  # fmt: skip
+        out_console.print(table)
+        return
+    by_scenario = bundled_resolved_parameters(searched)
+    if as_json:
+        blob = {name: [r.as_dict() for r in rs] for name, rs in by_scenario.items()}
+        typer.echo(json.dumps(blob, indent=2))
+        return
+    table = Table(
+        title=f"Parameters of the bundled scenarios ({', '.join(by_scenario)})",
+        caption="`sahel parameters --scenario NAME` shows one scenario in detail, with the"
+        " file and line that set each value and the justification.",
+    )
+    for col in ("name", "value in use: source (scenarios)", "default", "unit",
+                "declared range", "calibration searched"):  # fmt: skip
         table.add_column(col)
-    for row in parameter_table():
-        table.add_row(
-            row["name"],
-            f"{row['default']:g}",
-            row["unit"],
-            f"{row['min']:g}-{row['max']:g}",
-            row["justification"],
+    for use in parameter_uses(by_scenario):
+        in_use = "\n".join(
+            f"{_g(v)}: {src}" + ("" if len(names) == len(by_scenario) else f" ({', '.join(names)})")
+            for v, src, names in use.uses
         )
+        table.add_row(
+            use.name, in_use, _g(use.default), use.unit, _range(use.declared),
+            _range(use.searched),
+        )  # fmt: skip
     out_console.print(table)
+
+
+def _g(x: float) -> str:
+    """A parameter value as written in parameter files (6 significant digits)."""
+    return f"{x:.6g}"
+
+
+def _range(bounds: tuple[float, float] | None) -> str:
+    return "" if bounds is None else f"{_g(bounds[0])}-{_g(bounds[1])}"
 
 
 ResultsArg = Annotated[
@@ -672,15 +732,13 @@ def calibrate(
     fit_reps: Annotated[
         int, typer.Option(min=1, help="Replicates of the fitted model for the fit report.")
     ] = 40,
-    parameter_file: Annotated[
-        Path | None,
+    install: Annotated[
+        bool,
         typer.Option(
-            help="Where to write the fitted values. Default: the bundled "
-            "scenarios/parameters/calibrated.yaml, which the bundled scenarios use."
+            "--install",
+            help="Also rewrite the bundled scenarios/parameters/calibrated.yaml, which the "
+            "bundled scenarios use (source checkouts only).",
         ),
-    ] = None,
-    no_install: Annotated[
-        bool, typer.Option("--no-install", help="Do not write the bundled parameter file.")
     ] = False,
     scenario: Annotated[str, typer.Option(help="The historical scenario.")] = "historical_2012",
     seed: SeedOpt = None,
@@ -695,15 +753,15 @@ def calibrate(
     A Latin hypercube over the free parameters (see docs/ODD.md, Calibration), then
     Nelder-Mead from its best point, every point with the same replicates and seeds. Writes
     history.csv, fit.csv (observed vs model median and 90% band), fit.png, calibrated.yaml,
-    manifest.json and the runs; re-running the same command resumes. The fitted values also
-    go to the bundled parameter file unless --no-install or --parameter-file says otherwise.
+    manifest.json and the runs into --out; re-running the same command resumes. Only with
+    --install, in a source checkout, do the fitted values replace the bundled parameter file.
     """
     import time
 
-    from sim.studies.calibration import PARAMETER_FILE, calibrate_historical
+    from sim.studies.calibration import calibrate_historical, check_installable
 
-    _prepare_folder(out, force)
-    target = None if no_install else (parameter_file or PARAMETER_FILE)
+    if install:
+        check_installable()  # before hours of work, not after
     total = 1 + lhs + local_evals
     shown = {"tenth": -1}
     t0 = time.perf_counter()
@@ -720,7 +778,7 @@ def calibrate(
 
     cal = calibrate_historical(
         out, scenario=scenario, reps=reps, lhs_points=lhs, local_evals=local_evals,
-        fit_reps=fit_reps, seed=seed, parameter_file=target,
+        fit_reps=fit_reps, seed=seed, install=install, force=force,
         backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
         progress=progress,
     )  # fmt: skip
@@ -761,21 +819,41 @@ def backtest(
     """
     from sim.studies.calibration import backtest as run_backtest
 
-    _prepare_folder(out, force)
     table = run_backtest(
-        scenario=scenario, reps=reps, seed=seed, out=out,
+        scenario=scenario, reps=reps, seed=seed, out=out, force=force,
         backend="dask" if scheduler else backend, workers=workers, scheduler=scheduler,
     )  # fmt: skip
     err_console.print(f"wrote {out}/backtest.csv ({len(table)} rows) and {out}/backtest.png")
 
 
+def _resume_command() -> str:
+    """The command that resumes this one: the same arguments without ``--force``."""
+    import shlex
+
+    return "resume with: " + shlex.join(["sahel", *(a for a in sys.argv[1:] if a != "--force")])
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    """Ctrl-C and SIGTERM raise :class:`Interrupted`, reported in one line (a
+    KeyboardInterrupt would be turned into a silent exit by the CLI framework)."""
+    raise Interrupted(signum)
+
+
 def main() -> None:
     """Entry point of the ``sahel`` console script."""
+    import signal
+
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         app()
     except (SahelError, EngineError) as exc:
         text = exc.render() if hasattr(exc, "render") else str(exc)
         err_console.print(f"error: {text}", markup=False, highlight=False)
+        sys.exit(exc.exit_code)
+    except ExecutionStopped as exc:  # the runs finished are safe on disk
+        prefix = "" if isinstance(exc, Interrupted) else "error: "
+        err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         sys.exit(exc.exit_code)
 
 

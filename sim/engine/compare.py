@@ -112,6 +112,57 @@ def _paired_stats(xa: np.ndarray, xb: np.ndarray, confidence: float) -> dict[str
     }
 
 
+NEGLIGIBLE_PERCENT = 1.0
+"""A difference is *negligible* when its size is below this share of A's mean, in percent:
+``|B - A| / |mean of A| < 1%``. This is the one place the rule is defined."""
+
+ASSESSMENTS = ("no difference", "within noise", "negligible", "increase", "decrease")
+"""The words :func:`assess` uses, in order of the rule it applies."""
+
+
+def assess(
+    diff: float, ci_low: float, ci_high: float, relative_change: float,
+    negligible: float = NEGLIGIBLE_PERCENT,
+) -> str:  # fmt: skip
+    """Say in words what a paired difference B - A amounts to.
+
+    * ``no difference``: B and A are identical in every pair (the interval is [0, 0]);
+    * ``within noise``: the confidence interval includes zero (or cannot be computed);
+    * ``negligible``: the interval excludes zero but the size is below ``negligible``
+      percent of A's mean (:data:`NEGLIGIBLE_PERCENT`): real, but too small to matter;
+    * ``increase`` / ``decrease``: the interval excludes zero and the change is not
+      negligible (when A's mean is 0 the relative change is undefined and any change the
+      interval shows counts).
+
+    Args:
+        diff, ci_low, ci_high: the mean difference and its confidence interval.
+        relative_change: ``100 * diff / |mean_a|`` in percent (NaN when A's mean is 0).
+    """
+    if diff == 0 and ci_low == 0 and ci_high == 0:
+        return "no difference"
+    if not (np.isfinite(ci_low) and np.isfinite(ci_high)) or ci_low <= 0 <= ci_high:
+        return "within noise"
+    if np.isfinite(relative_change) and abs(relative_change) < negligible:
+        return "negligible"
+    return "increase" if diff > 0 else "decrease"
+
+
+def with_assessment(table: pd.DataFrame, negligible: float = NEGLIGIBLE_PERCENT) -> pd.DataFrame:
+    """``table`` (from :func:`paired_difference`) with ``relative_change`` (B - A in percent
+    of A's mean; NaN where A's mean is 0) and ``assessment`` (:func:`assess`) columns."""
+    mean_a = table["mean_a"].to_numpy(dtype=float)
+    diff = table["diff"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        relative = np.where(mean_a != 0, 100.0 * diff / np.abs(mean_a), np.nan)
+    out = table.copy()
+    out["relative_change"] = relative
+    out["assessment"] = [
+        assess(d, lo, hi, r, negligible)
+        for d, lo, hi, r in zip(diff, table["ci_low"], table["ci_high"], relative, strict=True)
+    ]
+    return out
+
+
 def difference_over_time(
     a: pd.DataFrame,
     b: pd.DataFrame,

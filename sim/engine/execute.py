@@ -23,23 +23,35 @@ Back ends:
 from __future__ import annotations
 
 import contextlib
+import errno
 import math
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Generator, Iterator, Sequence
+from concurrent.futures import CancelledError, Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
 from sim.engine.core import BatchReport, Run, Simulator, content_hash
+from sim.engine.errors import (
+    DiskFull,
+    ExecutionStopped,
+    Interrupted,
+    SchedulerLost,
+    WorkerLost,
+)
 from sim.engine.store import ExperimentStore
-from sim.engine.worker import run_batch, run_sort_key, varied_parameters
+from sim.engine.worker import join_pool, run_batch, run_sort_key, varied_parameters
 
 __all__ = [
     "ExecutionReport",
     "IncompleteExecutionError",
+    "LocalPool",
     "default_batch_size",
     "execute",
     "make_batches",
@@ -143,10 +155,86 @@ def execute(
 
     Raises:
         IncompleteExecutionError: if a requested run is missing from the store afterwards.
+        Interrupted: on Ctrl-C or SIGTERM (exit code 130 or 143).
+        DiskFull: when a write fails for lack of space.
+        WorkerLost: when local workers die more often than :data:`MAX_WORKER_LOSSES`.
+        SchedulerLost: when the Dask scheduler cannot be reached or goes away.
+
+        Each of the last four says how many runs are safe in the store; running the same
+        call again resumes.
     """
-    start = time.perf_counter()
     store = store if isinstance(store, ExperimentStore) else ExperimentStore(store)
-    store.clean_tmp()
+    wanted = {run.run_id for run in runs}
+    try:
+        with _sigterm_interrupts():
+            return _execute(
+                simulator, runs, store, backend=backend, workers=workers,
+                batch_size=batch_size, scheduler=scheduler, progress=progress,
+                seconds_per_run=seconds_per_run,
+            )  # fmt: skip
+    except ExecutionStopped as exc:
+        _record_stop(exc, store, wanted)
+        raise
+    except KeyboardInterrupt:
+        interrupted = Interrupted(signal.SIGINT)
+        _record_stop(interrupted, store, wanted)
+        raise interrupted from None
+    except OSError as exc:
+        if exc.errno not in _DISK_FULL:
+            raise
+        full = DiskFull(f"the disk is full ({exc.strerror}: {exc.filename or store.path})")
+        _record_stop(full, store, wanted)
+        raise full from None
+
+
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+"""``errno`` values of a write that failed for lack of space (disk full, quota exceeded)."""
+
+
+def _record_stop(exc: ExecutionStopped, store: ExperimentStore, wanted: set[str]) -> None:
+    """Fill in what is safe on disk and log the stop (best effort: the disk may be full)."""
+    with contextlib.suppress(Exception):
+        exc.saved(store.path, len(store.done_run_ids() & wanted), len(wanted))
+    with contextlib.suppress(Exception):
+        store.log("stopped", reason=exc.what, done=exc.done, total=exc.total)
+
+
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While executing, SIGTERM raises :class:`Interrupted` in the main thread, as Ctrl-C
+    raises ``KeyboardInterrupt``: workers are stopped and the store is left consistent.
+    A handler someone else installed is left alone."""
+    installed = False
+    if threading.current_thread() is threading.main_thread():
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+            def interrupt(signum: int, frame: Any) -> None:
+                raise Interrupted(signum)
+
+            signal.signal(signal.SIGTERM, interrupt)
+            installed = True
+    try:
+        yield
+    finally:
+        if installed:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _execute(
+    simulator: Simulator,
+    runs: Sequence[Run],
+    store: ExperimentStore,
+    *,
+    backend: Any,
+    workers: int | None,
+    batch_size: int | None,
+    scheduler: str | None,
+    progress: Progress | None,
+    seconds_per_run: float | None,
+) -> ExecutionReport:
+    """:func:`execute` without its translation of interruptions."""
+    start = time.perf_counter()
+    removed = store.repair()
     if store.manifest() is None:
         identity = simulator.identity()
         store.create({"experiment_id": content_hash(identity), "simulator": identity})
@@ -175,6 +263,7 @@ def execute(
             runs_skipped=len(done_before),
             batches=len(batches),
             batch_size=size,
+            removed_parts=len(removed),
         )
         report = ExecutionReport(
             runs_total=len(unique),
@@ -206,6 +295,8 @@ def execute(
                 progress(report.runs_skipped + report.runs_done, report.runs_total)
 
     report.seconds = time.perf_counter() - start
+    # a worker of an earlier, killed driver may have written a batch meanwhile
+    store.repair(keep=[batch.batch_id for batch in report.batches])
     missing = wanted - store.done_run_ids()
     store.log(
         "finish",
@@ -225,21 +316,66 @@ def reusable_backend(
     backend: Any = "local", scheduler: str | None = None, workers: int | None = None
 ) -> Iterator[Any]:
     """A back end to pass to many :func:`execute` calls in a row (a calibration's hundreds of
-    small evaluations): ``"local"`` becomes one process pool and ``"dask"`` (or a scheduler
-    address) one client, both closed on exit; ``"serial"``, an Executor or a Client are
-    yielded as they are."""
+    small evaluations): ``"local"`` becomes one :class:`LocalPool` and ``"dask"`` (or a
+    scheduler address) one client, both closed on exit; ``"serial"``, an Executor or a Client
+    are yielded as they are."""
     kind, n_workers = _resolve_backend(backend, scheduler, workers)
     if not isinstance(backend, str) or kind == "serial":
         yield backend
     elif kind == "local":
-        pool = ProcessPoolExecutor(max_workers=n_workers, mp_context=_pool_context())
-        try:
+        with LocalPool(n_workers) as pool:
             yield pool
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
     else:
         with _dask_client(backend, scheduler, workers) as client:
             yield client
+
+
+class LocalPool(Executor):
+    """A process pool whose workers die with this process and that can be restarted after a
+    worker was lost.
+
+    Workers are started by ``forkserver`` on Linux and ``spawn`` elsewhere (the global start
+    method is never changed) and initialised by :func:`~sim.engine.worker.join_pool`: they
+    ignore Ctrl-C (this process reports it) and exit within a second of this process's
+    death, however it died.
+    """
+
+    def __init__(self, workers: int) -> None:
+        self._max_workers = workers
+        self._pool = self._start()
+
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self._max_workers,
+            mp_context=_pool_context(),
+            initializer=join_pool,
+            initargs=(os.getpid(),),
+        )
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Schedule ``fn(*args, **kwargs)`` on a worker."""
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        """Replace a broken pool (a worker died) by a fresh one."""
+        self.terminate()
+        self._pool = self._start()
+
+    def terminate(self) -> None:
+        """Stop every worker now, mid-batch if need be (no part is half-visible: a batch not
+        renamed into place is a temporary file the next execution removes)."""
+        processes = list((getattr(self._pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(timeout=5)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Shut the pool down (see ``concurrent.futures.Executor.shutdown``)."""
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
 def _resolve_backend(backend: Any, scheduler: str | None, workers: int | None) -> tuple[str, int]:
@@ -274,7 +410,7 @@ def _is_dask_client(obj: Any) -> bool:
 
 def _serial(
     simulator: Simulator, batches: list[list[Run]], store: ExperimentStore, names: list[str]
-) -> Iterator[BatchReport]:
+) -> Generator[BatchReport, None, None]:
     """Run batches one after another in this process."""
     for batch in batches:
         yield run_batch(simulator, batch, store.path, param_names=names)
@@ -288,6 +424,11 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context(method)
 
 
+MAX_WORKER_LOSSES = 3
+"""A batch that may have been running on a local worker that died this many times fails the
+execution with :class:`WorkerLost` (Dask's ``allowed-failures`` is also 3)."""
+
+
 def _local(
     simulator: Simulator,
     batches: list[list[Run]],
@@ -295,25 +436,62 @@ def _local(
     names: list[str],
     executor: Any,
     workers: int,
-) -> Iterator[BatchReport]:
-    """Run batches on a process pool (started here unless an Executor was given)."""
-    own = not isinstance(executor, Executor)
-    pool: Executor = (
-        ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) if own else executor
-    )
-    futures: list[Future[BatchReport]] = []
+) -> Generator[BatchReport, None, None]:
+    """Run batches on a process pool (a :class:`LocalPool` started here unless an Executor
+    was given). When a worker dies (``BrokenProcessPool``) the pool is restarted and the
+    unfinished batches resubmitted; the batches that may have been running on it are charged
+    one loss each, and one charged :data:`MAX_WORKER_LOSSES` times ends the execution. On an
+    interruption a pool started here (or a given :class:`LocalPool`) is terminated at once."""
+    own_pool = None if isinstance(executor, Executor) else LocalPool(workers)
+    replacement: LocalPool | None = None  # when a plain Executor given to us broke
+    pool: Executor = own_pool or executor
+    pending = dict(enumerate(batches))
+    losses = dict.fromkeys(pending, 0)
+    futures: dict[Future[BatchReport], int] = {}
+    finished = False
     try:
-        futures = [
-            pool.submit(run_batch, simulator, batch, str(store.path), param_names=names)
-            for batch in batches
-        ]
-        for future in as_completed(futures):
-            yield future.result()
+        while pending:
+            futures = {
+                pool.submit(run_batch, simulator, pending[i], str(store.path), param_names=names): i
+                for i in sorted(pending)
+            }
+            try:
+                for future in as_completed(futures):
+                    report = future.result()
+                    del pending[futures[future]]
+                    yield report
+            except BrokenProcessPool:
+                for future, i in futures.items():  # batches that finished before the loss
+                    if future.done() and not future.cancelled() and future.exception() is None:
+                        if i in pending:
+                            del pending[i]
+                            yield future.result()
+                suspects = sorted(pending)[: workers + 1]  # pools start work in order
+                for i in suspects:
+                    losses[i] += 1
+                worst = max(suspects, key=lambda i: losses[i])
+                store.log("worker_lost", runs=len(pending[worst]), losses=losses[worst])
+                if losses[worst] >= MAX_WORKER_LOSSES:
+                    raise WorkerLost(
+                        f"a worker process died (killed, perhaps for lack of memory) "
+                        f"{losses[worst]} times while a batch of {len(pending[worst])} runs "
+                        "may have been running on it"
+                    ) from None
+                if isinstance(pool, LocalPool):
+                    pool.restart()
+                else:
+                    pool = replacement = LocalPool(workers)
+        finished = True
     finally:
         for future in futures:
             future.cancel()
-        if own:
-            pool.shutdown(wait=True, cancel_futures=True)
+        for ours in (own_pool, replacement):
+            if ours is not None and finished:
+                ours.shutdown(wait=True, cancel_futures=True)
+            elif ours is not None:
+                ours.terminate()
+        if own_pool is None and not finished and isinstance(executor, LocalPool):
+            executor.restart()  # leave the caller a pool without our half-done batches
 
 
 @contextlib.contextmanager
@@ -326,7 +504,11 @@ def _dask_client(backend: Any, scheduler: str | None, workers: int | None) -> It
         yield backend
         return
     if scheduler is not None:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler)
+        except OSError as exc:  # includes timing out
+            raise SchedulerLost(f"cannot reach the Dask scheduler at {scheduler} ({exc})") from None
+        with client:
             yield client
         return
     with (
@@ -348,7 +530,7 @@ def _dask(
     store: ExperimentStore,
     names: list[str],
     client: Any,
-) -> Iterator[BatchReport]:
+) -> Generator[BatchReport, None, None]:
     """Run batches on a Dask cluster, one task per batch; gather only the reports."""
     from distributed import as_completed as dask_as_completed
 
@@ -370,10 +552,17 @@ def _dask(
             report = future.result()
             future.release()
             yield report
+    except (CancelledError, OSError) as exc:
+        if client.status in ("running", "connecting") and not isinstance(exc, OSError):
+            raise
+        raise SchedulerLost(
+            f"lost the Dask scheduler {client.scheduler.address} ({type(exc).__name__})"
+        ) from None
     finally:
         pending = [f for f in futures if not f.done()]
         if pending:
-            client.cancel(pending)
+            with contextlib.suppress(Exception):
+                client.cancel(pending)
 
 
 def cluster_workers(client: Any) -> int:

@@ -6,13 +6,17 @@ Layout of an experiment folder::
     <path>/status.log                     JSON lines: start, each batch done, finish
     <path>/<table>/part-<batch_id>.parquet one file per table per batch of runs
 
-Every part is written to a hidden ``.<name>.<random>.tmp`` file in the same folder and then
-renamed over its final name, so a reader never sees half a file, and a batch executed twice
-(a lost worker, a resumed experiment) replaces its own file instead of adding a second one.
-The ``summary`` table is written last in each batch and is the record of which runs are done.
-Each table folder is an ordinary Parquet dataset: ``pd.read_parquet(path / table)``, polars'
-``pl.read_parquet(f"{path}/{table}/*.parquet")`` and DuckDB's ``read_parquet`` open it
-directly (they skip the hidden temporary files).
+A batch's parts are first written in full to the hidden folder ``<path>/.incoming/`` and only
+then renamed into their table folders, the ``summary`` part last: a table folder only ever
+holds complete files, a batch executed twice (a lost worker, a resumed experiment) replaces
+its own files instead of adding second ones, and the ``summary`` table is the record of
+which batches, and so which runs, are done. A batch killed between its renames leaves parts
+without a summary part; :meth:`ExperimentStore.repair` (run by the executor before it starts)
+removes them, and any batch whose runs another complete batch already holds, so every run is
+in every table exactly once whatever the batching of the resumed execution. Each table folder
+is an ordinary Parquet dataset: ``pd.read_parquet(path / table)``, polars'
+``pl.read_parquet(path / table)`` and DuckDB's ``read_parquet('<path>/<table>/*.parquet')``
+open it directly.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ import pyarrow.parquet as pq
 
 from sim.engine.core import content_hash
 from sim.engine.errors import EngineError
+from sim.engine.files import TMP_SUFFIX
+from sim.engine.files import write_bytes as atomic_write_bytes
 
 MANIFEST = "manifest.json"
 STATUS_LOG = "status.log"
@@ -50,7 +56,8 @@ SORT_EXTRA = ("month", "country")
 
 PART_PREFIX = "part-"
 PART_SUFFIX = ".parquet"
-TMP_SUFFIX = ".tmp"
+TMP_DIR = ".incoming"
+"""Hidden folder of an experiment where parts are written before they are renamed into place."""
 STALE_TMP_SECONDS = 600.0
 """Temporary files older than this are taken to be left by a killed writer."""
 
@@ -64,19 +71,9 @@ def part_name(batch_id: str) -> str:
     return f"{PART_PREFIX}{batch_id}{PART_SUFFIX}"
 
 
-def atomic_write_bytes(target: Path, data: bytes, *, fsync: bool = False) -> None:
-    """Write ``data`` to ``target`` through a temporary file in the same folder and a rename."""
-    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}{TMP_SUFFIX}"
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            if fsync:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+def batch_of_part(part: Path) -> str:
+    """The batch id in a part's file name (``part-<batch_id>.parquet``)."""
+    return part.name[len(PART_PREFIX) : -len(PART_SUFFIX)]
 
 
 def write_part(
@@ -91,21 +88,43 @@ def write_part(
 
     A part written again (the same batch executed twice) replaces the earlier file.
     """
-    folder = Path(root) / table
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / part_name(batch_id)
-    tmp = folder / f".{target.name}.{uuid.uuid4().hex}{TMP_SUFFIX}"
+    return write_batch(root, batch_id, {table: frame}, fsync=fsync)[0]
+
+
+def write_batch(
+    root: str | os.PathLike[str],
+    batch_id: str,
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    fsync: bool = False,
+) -> list[Path]:
+    """Write one batch's part of each table in ``tables`` and return their final paths.
+
+    Every part is written in full under ``<root>/.incoming/`` before any is renamed into its table
+    folder, in the order given (put the ``summary`` table last: it marks the batch done). A
+    failure while writing (a full disk) leaves no new file in any table folder.
+    """
+    root = Path(root)
+    staging = root / TMP_DIR
+    staging.mkdir(parents=True, exist_ok=True)
+    moves: list[tuple[Path, Path]] = []
     try:
-        arrow = pa.Table.from_pandas(frame, preserve_index=False)
-        pq.write_table(arrow, tmp)
-        if fsync:
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        for table, frame in tables.items():
+            target = root / table / part_name(batch_id)
+            tmp = staging / f"{table}.{target.name}.{uuid.uuid4().hex}{TMP_SUFFIX}"
+            moves.append((tmp, target))
+            pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), tmp)
+            if fsync:
+                with open(tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        for tmp, target in moves:
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp, target)
     finally:
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
-    return target
+        for tmp, _ in moves:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+    return [target for _, target in moves]
 
 
 def worker_name() -> str:
@@ -242,7 +261,8 @@ class ExperimentStore:
         """Delete what this store wrote: manifest, status log, parts and temporary files
         (a table folder is removed only if nothing else is left in it)."""
         for folder in (p for p in self.path.iterdir() if p.is_dir()):
-            ours = [*folder.glob(f"{PART_PREFIX}*{PART_SUFFIX}"), *folder.glob(f".*{TMP_SUFFIX}")]
+            tmp_pattern = f"*{TMP_SUFFIX}" if folder.name == TMP_DIR else f".*{TMP_SUFFIX}"
+            ours = [*folder.glob(f"{PART_PREFIX}*{PART_SUFFIX}"), *folder.glob(tmp_pattern)]
             for file in ours:
                 file.unlink()
             if ours and not any(folder.iterdir()):
@@ -295,11 +315,40 @@ class ExperimentStore:
         removed = []
         cutoff = time.time() - older_than
         for folder in [self.path, *(p for p in self.path.iterdir() if p.is_dir())]:
-            for tmp in folder.glob(f".*{TMP_SUFFIX}"):
+            pattern = f"*{TMP_SUFFIX}" if folder.name == TMP_DIR else f".*{TMP_SUFFIX}"
+            for tmp in folder.glob(pattern):
                 with contextlib.suppress(FileNotFoundError):
                     if older_than <= 0 or tmp.stat().st_mtime < cutoff:
                         tmp.unlink()
                         removed.append(tmp)
+        return removed
+
+    def repair(self, keep: Iterable[str] = ()) -> list[Path]:
+        """Make every run appear at most once in every table; return the files removed.
+
+        Deletes every temporary file, the parts of batches that have no ``summary`` part
+        (a writer killed between its renames), and whole batches whose runs overlap those of
+        a batch already kept (a writer that outlived its driver while a resumed execution
+        redid its runs). Batches in ``keep`` are kept first, then the others in file-name
+        order. Only for use while no other process writes to this store.
+        """
+        removed = self.clean_tmp()
+        kept: set[str] = set()
+        seen: set[str] = set()
+        summary_parts = {batch_of_part(p): p for p in self.parts(SUMMARY)}
+        preferred = [b for b in keep if b in summary_parts]
+        for batch in [*preferred, *sorted(set(summary_parts) - set(preferred))]:
+            ids = self._part_run_ids(SUMMARY, summary_parts[batch])
+            if ids & seen:
+                continue
+            kept.add(batch)
+            seen |= ids
+        for table in self.tables():
+            for part in self.parts(table):
+                if batch_of_part(part) not in kept:
+                    with contextlib.suppress(FileNotFoundError):
+                        part.unlink()
+                        removed.append(part)
         return removed
 
     def parts(self, table: str) -> list[Path]:
@@ -325,14 +374,18 @@ class ExperimentStore:
         """
         done: set[str] = set()
         for part in self.parts(table):
-            stat = part.stat()
-            key = (table, part.name, stat.st_size, stat.st_mtime_ns)
-            ids = self._run_ids.get(key)
-            if ids is None:
-                column = pq.read_table(part, columns=["run_id"]).column("run_id")
-                ids = self._run_ids[key] = frozenset(column.to_pylist())
-            done.update(ids)
+            done.update(self._part_run_ids(table, part))
         return done
+
+    def _part_run_ids(self, table: str, part: Path) -> frozenset[str]:
+        """The run ids in one part (cached by name, size and modification time)."""
+        stat = part.stat()
+        key = (table, part.name, stat.st_size, stat.st_mtime_ns)
+        ids = self._run_ids.get(key)
+        if ids is None:
+            column = pq.read_table(part, columns=["run_id"]).column("run_id")
+            ids = self._run_ids[key] = frozenset(column.to_pylist())
+        return ids
 
     def read(self, table: str) -> pd.DataFrame:
         """All rows of ``table``, independent of how and in what order runs were executed.

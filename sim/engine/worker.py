@@ -5,8 +5,12 @@ This module is imported by pool and Dask workers, so it stays light: no model, n
 
 from __future__ import annotations
 
+import ctypes
 import math
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Iterable, Sequence
 
@@ -14,10 +18,57 @@ import numpy as np
 import pandas as pd
 
 from sim.engine.core import BatchReport, Run, Simulator, content_hash
-from sim.engine.store import SUMMARY, concat_frames, worker_name, write_part
+from sim.engine.store import SUMMARY, concat_frames, worker_name, write_batch
 
 PARAM_PREFIX = "param_"
 """Prefix of the columns holding each varied parameter's value."""
+
+DRIVER_POLL_SECONDS = 0.5
+"""How often a pool worker checks that its driver is still alive."""
+
+_PR_SET_PDEATHSIG = 1
+"""Linux ``prctl`` option: a signal the kernel sends when the parent process dies."""
+
+
+def join_pool(driver_pid: int) -> None:
+    """Initialise a local pool worker: leave Ctrl-C to the driver, and die with it.
+
+    The worker ignores SIGINT (a Ctrl-C reaches the whole process group; the driver alone
+    reports it and stops the pool). It exits within :data:`DRIVER_POLL_SECONDS` once its
+    parent changes (the forkserver that started it exits when the driver dies) or the process
+    ``driver_pid`` is gone, even mid-batch: a part not yet renamed into place is a temporary
+    file that the next execution removes. On Linux the kernel also kills it when its parent
+    dies (``PR_SET_PDEATHSIG``).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the watchdog below suffices
+    if not _process_exists(driver_pid):  # the driver died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(DRIVER_POLL_SECONDS)
+            if os.getppid() != parent or not _process_exists(driver_pid):
+                os._exit(1)
+
+    threading.Thread(target=watch, name="watch-driver", daemon=True).start()
+
+
+def _process_exists(pid: int) -> bool:
+    """Whether a process ``pid`` exists (it may be a zombie: the parent check covers that)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def run_sort_key(run: Run) -> tuple[int, int, str]:
@@ -109,22 +160,20 @@ def run_batch(
 ) -> BatchReport:
     """Simulate a batch of runs and write one Parquet part per table into the store.
 
-    Parts are written atomically and named by the batch's content address, the ``summary``
-    table last (it marks the runs done); tables with no rows in this batch are not written.
-    Only counts and timings go back to the caller, never the tables.
+    Parts are named by the batch's content address and written by
+    :func:`~sim.engine.store.write_batch`: all in full before any is renamed into place, the
+    ``summary`` table last (it marks the runs done); tables with no rows in this batch are not
+    written. Only counts and timings go back to the caller, never the tables.
     """
     start = time.perf_counter()
     batch_id = batch_id_of(runs)
     tables = simulate_batch(simulator, runs, param_names)
-    files = []
-    for table in [*sorted(t for t in tables if t != SUMMARY), SUMMARY]:
-        frame = tables[table]
-        if len(frame) or table == SUMMARY:
-            files.append(str(write_part(store_path, table, batch_id, frame)))
+    order = [*sorted(t for t in tables if t != SUMMARY and len(tables[t])), SUMMARY]
+    files = write_batch(store_path, batch_id, {table: tables[table] for table in order})
     return BatchReport(
         batch_id=batch_id,
         runs=len(runs),
         seconds=time.perf_counter() - start,
         worker=worker_name(),
-        files=files,
+        files=[str(f) for f in files],
     )

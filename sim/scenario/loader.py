@@ -5,7 +5,8 @@
 
 Inheritance: a child's mappings are merged into its parent's key by key (a key set to
 ``null`` removes the parent's entry), lists replace the parent's, except ``events``, which
-are appended to the parent's timeline.
+are appended to the parent's timeline. ``extends`` names a file relative to the child or,
+when no such file exists, a bundled scenario (``us_withdraws`` or ``us_withdraws.yaml``).
 """
 
 from __future__ import annotations
@@ -213,6 +214,17 @@ def _merge(
     return child, {p: o for p, o in child_o.items() if p[: len(path)] == path}
 
 
+def _parent_path(parent: str, child: Path) -> Path:
+    """The file named by ``child``'s ``extends: parent``: a path relative to the child (or
+    absolute) when that file exists; otherwise the bundled scenario of that name, written
+    with or without ``.yaml`` (so a user's file anywhere can extend ``us_withdraws``)."""
+    ref = Path(parent)
+    relative = ref if ref.is_absolute() else child.parent / ref
+    if relative.exists() or len(ref.parts) > 1 or ref.suffix not in {"", ".yaml", ".yml"}:
+        return relative
+    return bundled_scenarios().get(ref.stem, relative)
+
+
 def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], Origins]:
     shown = _display(path)
     real = path.resolve()
@@ -227,17 +239,19 @@ def _resolve(path: Path, chain: list[Path], main: str) -> tuple[dict[str, Any], 
         raise ScenarioError(
             main, [Problem("extends", f"got {parent!r}; expected a file name", shown, line)]
         )
-    parent_path = (path.parent / parent) if not Path(parent).is_absolute() else Path(parent)
+    parent_path = _parent_path(parent, path)
     line = origins.get(("extends",), (shown, None))[1]
     if not parent_path.exists():
         siblings = sorted(p.name for p in parent_path.parent.glob("*.y*ml") if p.resolve() != real)
+        siblings += [f"{name}.yaml" for name in bundled_scenarios()]
         raise ScenarioError(
             main,
             [
                 Problem(
                     "extends",
                     f"parent file {parent!r} not found (looked at {_display(parent_path)});"
-                    " expected an existing scenario file, relative to this one."
+                    " expected an existing scenario file, relative to this one, or the name"
+                    f" of a bundled scenario ({', '.join(bundled_scenarios()) or 'none'})."
                     + _suggest_file(Path(parent).name, siblings),
                     shown,
                     line,

@@ -443,7 +443,9 @@ class Scenario(_Strict):
     name: str = Field(description="Short identifier, e.g. us_withdraws.")
     description: str = Field("", description="One or two sentences for humans.")
     extends: str | None = Field(
-        None, description="Parent scenario file (relative to this one) to inherit from."
+        None,
+        description="Parent scenario to inherit from: a file relative to this one, or the name"
+        " of a bundled scenario (us_withdraws or us_withdraws.yaml).",
     )
     start: Month = Field(description="First simulated month.")
     months: Annotated[int, Field(ge=1, le=2400)] = Field(description="Number of monthly steps.")

@@ -17,24 +17,23 @@ bundled scenarios name in their ``parameter_file`` field.
 
 from __future__ import annotations
 
-import json
-import platform
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.bundled import calibrated_parameter_file
+from sim.bundled import calibrated_parameter_file, checkout_root
+from sim.engine import files
 from sim.engine.calibrate import CalibrationResult, FreeParameter, calibrate
-from sim.engine.core import replicate_seed
-from sim.engine.store import ExperimentStore, atomic_write_bytes
+from sim.engine.core import make_run, replicate_seed
+from sim.engine.outputs import OutputFolder
+from sim.errors import UsageError
 from sim.scenario import Scenario, load_scenario, with_parameters
 from sim.studies.observed import UCDP_CITATION, UCDP_FILE, load_ucdp
+from sim.studies.provenance import manifest as study_manifest
 from sim.studies.simulator import SahelSimulator
 from sim.world.parameters import Parameters
 
@@ -177,7 +176,8 @@ def calibrate_historical(
     local_evals: int = 250,
     fit_reps: int = 40,
     seed: int | None = None,
-    parameter_file: Path | str | None = PARAMETER_FILE,
+    install: bool = False,
+    force: bool = False,
     backend: Any = "local",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -185,13 +185,23 @@ def calibrate_historical(
 ) -> Calibration:
     """Fit :data:`FREE_PARAMETERS` of the historical scenario to UCDP deaths 2012-2019.
 
-    Writes into ``out``: the runs (an experiment store, so a re-run resumes), ``history.csv``
-    (every point tried and its loss), ``fit.csv`` (per country and year: observed deaths, the
-    fitted model's median and 90% band over ``fit_reps`` replicates), ``fit.png``,
-    ``calibrated.yaml`` (the fitted values) and ``manifest.json`` (method, loss before and
-    after, runs, timings). Also writes the fitted values to ``parameter_file`` unless None.
+    Writes into ``out``: the runs (an experiment store, ``runs/``, so a re-run resumes),
+    ``history.csv`` (every point tried and its loss), ``fit.csv`` (per country and year:
+    observed deaths, the fitted model's median and 90% band over ``fit_reps`` replicates),
+    ``fit.png``, ``calibrated.yaml`` (the fitted values) and ``manifest.json`` (method, loss
+    before and after, runs, timings, every file written).
+
+    Args:
+        install: also write the fitted values into the bundled parameter file
+            (:data:`PARAMETER_FILE`, which the bundled scenarios use). Only in a source
+            checkout: an installed package's files are never rewritten.
+        force: start afresh in ``out`` (deleting only what an earlier experiment wrote).
+
+    Raises:
+        UsageError: ``install`` in an installed package (not a source checkout).
     """
-    folder = Path(out)
+    if install:
+        check_installable()
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     months = (CALIBRATION_YEARS[-1] - int(spec.start[:4]) + 1) * 12 - (int(spec.start[5:]) - 1)
     # The runs set every free parameter themselves: simulate a scenario whose free parameters
@@ -202,10 +212,12 @@ def calibrate_historical(
     sim = YearlyDeathsSimulator(base, months=months)
     observed = observed_table()
     root = spec.seed if seed is None else seed
-    store = ExperimentStore(folder / "runs")
-    store.create({"kind": "calibration", "simulator": sim.identity(), "root_seed": root,
-                  "reps": reps, "lhs_points": lhs_points, "local_evals": local_evals,
-                  "free": [f.__dict__ for f in FREE_PARAMETERS]})  # fmt: skip
+    settings = {"scenario": spec.name, "simulator": sim.identity(), "root_seed": root,
+                "reps": reps, "lhs_points": lhs_points, "local_evals": local_evals,
+                "free": [f.__dict__ for f in FREE_PARAMETERS]}  # fmt: skip
+    folder = OutputFolder(out)
+    folder.claim(study_manifest("calibration", settings, []), force=force)
+    store = folder.store("runs", study_manifest("calibration runs", settings, []))
     start = {f.name: float(getattr(spec.parameters, f.name)) for f in FREE_PARAMETERS}
     result = calibrate(
         sim, FREE_PARAMETERS, log_deaths_loss(observed), store, reps=reps, root_seed=root,
@@ -213,20 +225,33 @@ def calibrate_historical(
         workers=workers, scheduler=scheduler, progress=progress,
     )  # fmt: skip
     fit = fit_table(base, result.best, months=months, reps=fit_reps, seed=root)
-    _write_csv(result.history, folder / "history.csv")
-    _write_csv(fit, folder / "fit.csv")
+    folder.write_csv(result.history, "history.csv")
+    folder.write_csv(fit, "fit.csv")
     _write_fit_figure(
-        fit[["country", "year", "median", "low", "high"]], observed, folder / "fit.png",
+        fit[["country", "year", "median", "low", "high"]], observed, folder, "fit.png",
         title="Calibration fit: model (median, 90% band) vs UCDP, 2012-2019",
     )  # fmt: skip
-    manifest = _manifest(spec, result, observed, fit_reps=fit_reps, months=months)
-    write_parameter_file(folder / "calibrated.yaml", result.best, manifest)
+    summary = _summary(spec, result, observed, fit_reps=fit_reps, months=months)
+    info = folder.update_manifest(**summary)
+    folder.write_text("calibrated.yaml", parameter_file_text(result.best, info))
     written = None
-    if parameter_file is not None:
-        written = write_parameter_file(Path(parameter_file), result.best, manifest)
-    blob = json.dumps(manifest, indent=2, default=str) + "\n"
-    atomic_write_bytes(folder / "manifest.json", blob.encode())
-    return Calibration(result=result, fit=fit, folder=folder, parameter_file=written)
+    if install:
+        written = files.write_text(PARAMETER_FILE, parameter_file_text(result.best, info))
+    return Calibration(result=result, fit=fit, folder=Path(out), parameter_file=written)
+
+
+def check_installable() -> None:
+    """Refuse to rewrite the bundled parameter file of an installed package.
+
+    Raises:
+        UsageError: the package is not a source checkout.
+    """
+    if checkout_root() is None:
+        raise UsageError(
+            f"--install rewrites the bundled {PARAMETER_FILE.name}, which only a source "
+            "checkout may do; this sahel is an installed package. The fitted values are in "
+            "--out/calibrated.yaml; name that file in a scenario's parameter_file to use them"
+        )
 
 
 def fit_table(
@@ -246,9 +271,8 @@ def fit_table(
     )
 
 
-def write_parameter_file(path: Path, values: dict[str, float], manifest: dict[str, Any]) -> Path:
-    """Write a parameter file (YAML: a comment header, ``calibration:`` and ``parameters:``),
-    atomically."""
+def parameter_file_text(values: dict[str, float], manifest: dict[str, Any]) -> str:
+    """A parameter file (YAML: a comment header, ``calibration:`` and ``parameters:``)."""
     import yaml
 
     header = (
@@ -265,20 +289,16 @@ def write_parameter_file(path: Path, values: dict[str, float], manifest: dict[st
         sort_keys=False,
         width=100,
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, (header + body).encode())
-    return path
+    return header + body
 
 
-def _manifest(
+def _summary(
     spec: Scenario, result: CalibrationResult, observed: pd.DataFrame, *, fit_reps: int, months: int
 ) -> dict[str, Any]:
+    """What the calibration found, for its manifest."""
     from sim.scenario import scenario_hash
-    from sim.studies._old_results import git_commit, package_versions
 
     return {
-        "kind": "calibration",
-        "scenario": spec.name,
         "scenario_hash": scenario_hash(spec),
         "months": months,
         "years": [CALIBRATION_YEARS[0], CALIBRATION_YEARS[-1]],
@@ -298,11 +318,6 @@ def _manifest(
         "points": len(result.history),
         "fit_reps": fit_reps,
         "seconds": round(result.seconds, 1),
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "host": platform.node(),
-        "command": ["sahel", *sys.argv[1:]] if sys.argv and "sahel" in sys.argv[0] else sys.argv,
-        "versions": package_versions(),
-        "git": git_commit(),
     }
 
 
@@ -312,18 +327,17 @@ def _manifest(
 def backtest(
     *, scenario: Scenario | str = HISTORICAL, reps: int = 40, seed: int | None = None,
     backend: Any = "local", workers: int | None = None, scheduler: str | None = None,
-    out: Path | str | None = None,
+    out: Path | str | None = None, force: bool = False,
 ) -> pd.DataFrame:  # fmt: skip
     """Run the (calibrated) historical scenario with ``reps`` replicates and return yearly
     deaths per country, 2012-2024: columns country, year, median, low, high (90% band).
 
     With ``out``, the runs go through the experiment layer into ``out/runs`` (a re-run
     resumes) and ``out`` receives ``backtest.csv`` (that table) and ``backtest.png`` (against
-    UCDP's 2012-2019 deaths, later years shaded as out of sample).
+    UCDP's 2012-2019 deaths, later years shaded as out of sample); ``force`` starts afresh.
     """
     import tempfile
 
-    from sim.engine.core import make_run
     from sim.engine.execute import execute
 
     spec = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
@@ -332,33 +346,32 @@ def backtest(
     runs = [
         make_run(sim, point=0, replicate=r, root_seed=root, label=spec.name) for r in range(reps)
     ]
+    payload = {"scenario": spec.name, "identity": sim.identity(), "reps": reps,
+               "root_seed": root}  # fmt: skip
     with tempfile.TemporaryDirectory() as tmp:
-        store = ExperimentStore(Path(out) / "runs" if out is not None else Path(tmp) / "runs")
+        folder = OutputFolder(out if out is not None else Path(tmp) / "backtest")
+        folder.claim(study_manifest("backtest", payload, runs), force=force)
+        store = folder.store("runs", study_manifest("runs", payload, runs))
         execute(sim, runs, store, backend=backend, workers=workers, scheduler=scheduler)
         summary = store.read("summary")
     summary = summary[summary["run_id"].isin({r.run_id for r in runs})]
     deaths = deaths_from_summaries(summary, "run_id")
     table = band_table(deaths)
     if out is not None:
-        _write_csv(table, Path(out) / "backtest.csv")
+        done = OutputFolder(out)
+        done.write_csv(table, "backtest.csv")
         _write_fit_figure(
-            table, observed_table(), Path(out) / "backtest.png",
+            table, observed_table(), done, "backtest.png",
             title=f"Back-test: model (median, 90% band, {reps} replicates) vs UCDP;"
             f" calibrated on {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}",
         )  # fmt: skip
     return table
 
 
-def _write_csv(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, frame.to_csv(index=False).encode())
-
-
 def _write_fit_figure(
-    table: pd.DataFrame, observed: pd.DataFrame, path: Path, *, title: str
+    table: pd.DataFrame, observed: pd.DataFrame, folder: OutputFolder, name: str, *, title: str
 ) -> None:
     from sim.views.figures import model_vs_observed
-    from sim.views.report import save_figure
 
     fig = model_vs_observed(table, observed, title=title, last_fitted_year=CALIBRATION_YEARS[-1])
-    save_figure(fig, path)
+    folder.write_figure(fig, name)

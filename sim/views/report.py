@@ -1,6 +1,6 @@
 """Figures and a short report from a results folder (``sahel plot``, ``sahel report``).
 
-Reads what ``sahel run`` and ``sahel compare`` write, draws the figures of
+Reads run and comparison folders (through :mod:`sim.studies.results`), draws the figures of
 :mod:`sim.views.figures`, rebuilds the network at a chosen month by replaying one replicate (the
 folders store tables, not the network; runs are bit-reproducible from the manifest's
 scenario, parameters and seed), and writes ``figures/`` and ``report.md``.
@@ -8,17 +8,17 @@ scenario, parameters and seed), and writes ``figures/`` and ``report.md``.
 
 from __future__ import annotations
 
-import json
-import os
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from sim.engine import files
+from sim.engine.outputs import OutputFolder
 from sim.errors import SahelError, UsageError, did_you_mean
+from sim.studies.results import SCENARIO_KINDS, Results, Tables, open_results
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -79,135 +79,10 @@ FIGURES: tuple[str, ...] = ("time_series", "difference", "influence", "network",
 """Kinds of figure ``sahel plot`` writes (``difference`` only for comparison folders)."""
 
 
-@dataclass
-class Tables:
-    """One scenario's tables in a results folder (see ``sim/results.py``)."""
-
-    label: str
-    regional: pd.DataFrame
-    countries: pd.DataFrame
-    events: pd.DataFrame
-
-
-@dataclass
-class ResultsFolder:
-    """What a ``sahel run`` or ``sahel compare`` folder holds.
-
-    Attributes:
-        path: the folder.
-        kind: ``"run"`` or ``"compare"``.
-        manifest: its ``manifest.json``.
-        runs: the scenario tables, ``{"a": ..., "b": ...}`` for a comparison (differences
-            are B - A) and ``{"run": ...}`` for a run.
-        comparison: the comparison table (``comparison.parquet``), comparisons only.
-        over_time: the paired difference over time per series (``total_fatalities``,
-            ``fatalities (NER)``...), comparisons only.
-    """
-
-    path: Path
-    kind: str
-    manifest: dict[str, Any]
-    runs: dict[str, Tables]
-    comparison: pd.DataFrame | None = None
-    over_time: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    @property
-    def start(self) -> str:
-        """First simulated month, ``YYYY-MM``."""
-        first = next(iter(self.runs.values())).regional["date"].min()
-        return f"{pd.Timestamp(first):%Y-%m}"
-
-    @property
-    def months(self) -> int:
-        """Number of simulated months."""
-        return int(next(iter(self.runs.values())).regional["month"].max()) + 1
-
-    def metric_names(self) -> tuple[list[str], list[str]]:
-        """Numeric metrics of the regional and the countries tables."""
-        tables = next(iter(self.runs.values()))
-        skip = {"replicate", "seed", "month", "point", "run_id"}
-        regional = [c for c in tables.regional.select_dtypes("number").columns if c not in skip]
-        countries = [c for c in tables.countries.select_dtypes("number").columns if c not in skip]
-        return regional, countries
-
-
-def read_results(results_dir: Path | str) -> ResultsFolder:
-    """Read a ``sahel run`` or ``sahel compare`` folder.
-
-    Raises:
-        UsageError: if the folder is missing or is not such a results folder.
-    """
-    import pandas as pd
-
-    path = Path(results_dir)
-    if not path.exists():
-        raise UsageError(f"{path} does not exist")
-    if not path.is_dir():
-        raise UsageError(
-            f"{path} is not a folder; expected a folder written by sahel run or compare"
-        )
-    manifest_file = path / "manifest.json"
-    if not manifest_file.is_file():
-        raise UsageError(
-            f"{path} is not a results folder (no manifest.json); expected a folder written by "
-            "`sahel run` or `sahel compare`"
-        )
-    try:
-        manifest = json.loads(manifest_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{manifest_file} is not valid JSON: {exc}") from None
-    kind = manifest.get("kind")
-    if kind == "compare":
-        runs = {}
-        for key, label in (("a", manifest["a"]), ("b", manifest["b"])):
-            store = path / "runs" / key
-            if not (store / "regional").is_dir():
-                raise UsageError(f"{path} is a comparison folder without its runs ({store})")
-            runs[key] = Tables(
-                label,
-                _sorted(pd.read_parquet(store / "regional")),
-                _sorted(pd.read_parquet(store / "countries")),
-                _sorted(pd.read_parquet(store / "events")),
-            )
-        over_time: dict[str, pd.DataFrame] = {}
-        csv = path / "difference_over_time.csv"
-        if csv.is_file():
-            stacked = pd.read_csv(csv)
-            stacked["date"] = pd.to_datetime(stacked["date"])
-            for name, frame in stacked.groupby("metric", sort=False):
-                over_time[str(name)] = frame.drop(columns="metric").reset_index(drop=True)
-        comparison = (
-            pd.read_parquet(path / "comparison.parquet")
-            if (path / "comparison.parquet").is_file()
-            else None
-        )
-        return ResultsFolder(path, "compare", manifest, runs, comparison, over_time)
-    if kind is None and (path / "regional.parquet").is_file():
-        tables = Tables(
-            str(manifest.get("scenario", path.name)),
-            pd.read_parquet(path / "regional.parquet"),
-            pd.read_parquet(path / "countries.parquet"),
-            pd.read_parquet(path / "events.parquet"),
-        )
-        return ResultsFolder(path, "run", manifest, {"run": tables})
-    what = f"a {kind} folder" if kind else "not a run or comparison folder"
-    raise UsageError(
-        f"{path} is {what}; sahel plot and sahel report read folders written by "
-        "`sahel run` or `sahel compare`"
-    )
-
-
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows in (replicate, month, country) order, without the store's bookkeeping columns."""
-    keys = [k for k in ("replicate", "month", "country") if k in frame.columns]
-    frame = frame.drop(columns=["run_id", "point"], errors="ignore")
-    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
 # --- replaying a replicate --------------------------------------------------------------------
 
 
-def month_number(folder: ResultsFolder, month_or_date: int | str | Any) -> int:
+def month_number(folder: Results, month_or_date: int | str | Any) -> int:
     """0-based month index of ``month_or_date`` (an index, ``"YYYY-MM"`` or a date).
 
     Raises:
@@ -234,51 +109,8 @@ def month_number(folder: ResultsFolder, month_or_date: int | str | Any) -> int:
     return month
 
 
-def _replay_spec(folder: ResultsFolder, key: str, replicate: int) -> tuple[Any, int, dict, int]:
-    """(scenario, seed, parameter overrides, months) of one replicate of a folder."""
-    from sim.scenario import Scenario, load_scenario, scenario_hash
-
-    if folder.kind == "run":
-        m = folder.manifest
-        seeds = m["seeds"]
-        if not 0 <= replicate < len(seeds):
-            raise UsageError(f"replicate {replicate}: the run has replicates 0 to {len(seeds) - 1}")
-        spec = Scenario.model_validate(m["resolved_scenario"])
-        return spec, int(seeds[replicate]), {}, int(m["months"])
-    store = json.loads((folder.path / "runs" / key / "manifest.json").read_text())
-    runs = [r for r in store["runs"] if r["replicate"] == replicate]
-    if not runs:
-        reps = sorted(r["replicate"] for r in store["runs"])
-        raise UsageError(
-            f"replicate {replicate}: the comparison has replicates {reps[0]} to {reps[-1]}"
-        )
-    wanted = store["identity"]["scenario_hash"]
-    found = (int(runs[0]["seed"]), dict(runs[0]["params"]), int(store["identity"]["months"]))
-    recorded = (folder.manifest.get("resolved_scenarios") or {}).get(key)
-    if recorded is not None:  # comparisons record their resolved scenarios
-        spec = Scenario.model_validate(recorded)
-        if scenario_hash(spec) == wanted:
-            return (spec, *found)
-    command = folder.manifest.get("command") or []
-    candidates = [store["scenario"]]
-    if len(command) > 3 and command[1] == "compare":
-        candidates.insert(0, command[2 if key == "a" else 3])
-    for ref in candidates:
-        try:
-            spec = load_scenario(ref)
-        except Exception:  # a file that moved or a name that is not bundled
-            continue
-        if scenario_hash(spec) == wanted:
-            return (spec, *found)
-    raise UsageError(
-        f"cannot rebuild scenario {store['scenario']!r} of {folder.path}: no scenario file "
-        f"found ({', '.join(map(str, candidates))}) has the recorded hash {wanted[:12]}... "
-        "(the file changed since the comparison was run)"
-    )
-
-
 def replay(
-    results_dir: Path | str | ResultsFolder,
+    results_dir: Path | str | Results,
     month_or_date: int | str,
     replicate: int = 0,
     *,
@@ -288,7 +120,7 @@ def replay(
     """Re-run one replicate of a results folder up to the end of a month; return the model.
 
     Args:
-        results_dir: a ``sahel run`` or ``sahel compare`` folder (or its :class:`ResultsFolder`).
+        results_dir: a ``sahel run`` or ``sahel compare`` folder (or its :class:`Results`).
         month_or_date: the month, ``"YYYY-MM"`` or a 0-based index; the model is returned in
             the state recorded for that month (after its step).
         replicate: which replicate (its seed is in the manifest).
@@ -298,10 +130,10 @@ def replay(
     """
     from sim.world.model import SahelModel
 
-    folder = results_dir if isinstance(results_dir, ResultsFolder) else read_results(results_dir)
+    folder = results_dir if isinstance(results_dir, Results) else open_results(results_dir)
     key = _side(folder, scenario)
     month = month_number(folder, month_or_date)
-    spec, seed, params, months = _replay_spec(folder, key, replicate)
+    spec, seed, params, months = folder.replay_inputs(key, replicate)
     model = SahelModel(spec, rng=seed, months=months, parameters=params or None)
     model.run(month + 1)
     if check:
@@ -313,7 +145,9 @@ def replay(
     return model
 
 
-def _side(folder: ResultsFolder, scenario: str | None) -> str:
+def _side(folder: Results, scenario: str | None) -> str:
+    if folder.kind not in SCENARIO_KINDS:
+        raise UsageError(f"{folder.path} is a {folder.kind} folder; replays need a run folder")
     if folder.kind == "run":
         if scenario not in (None, "run", folder.runs["run"].label):
             raise UsageError(f"{folder.path} holds one scenario, {folder.runs['run'].label}")
@@ -328,7 +162,7 @@ def _side(folder: ResultsFolder, scenario: str | None) -> str:
 
 
 def _check_replay(
-    stored: pd.DataFrame, replayed: pd.DataFrame, folder: ResultsFolder, replicate: int, month: int
+    stored: pd.DataFrame, replayed: pd.DataFrame, folder: Results, replicate: int, month: int
 ) -> None:
     columns = [
         c for c in replayed.select_dtypes("number").columns if c in stored.columns and c != "month"
@@ -345,7 +179,7 @@ def _check_replay(
 
 
 def network_at(
-    results_dir: Path | str | ResultsFolder,
+    results_dir: Path | str | Results,
     month_or_date: int | str,
     replicate: int = 0,
     *,
@@ -364,24 +198,25 @@ def network_at(
 # --- writing figures ------------------------------------------------------------------------
 
 
-def save_figure(fig: Figure, path: Path, *, dpi: int = 120, close: bool = True) -> Path:
-    """Save ``fig`` to ``path`` atomically (under a temporary name, then renamed), in the
-    format of the file's extension (``png``, ``pdf``, ``svg``); close it unless told not to."""
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        fig.savefig(tmp, format=path.suffix.lstrip("."), dpi=dpi)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-        if close:
-            plt.close(fig)
-    return path
+def _check_scenario_folder(folder: Results) -> None:
+    """Figures and reports are drawn from run and comparison folders."""
+    if folder.kind not in SCENARIO_KINDS:
+        raise UsageError(
+            f"{folder.path} is a {folder.kind} folder; sahel plot and sahel report draw run "
+            f"and comparison folders (its own tables and figures are in the folder already)"
+        )
 
 
-def _check_choices(folder: ResultsFolder, metrics: list[str], countries: list[str] | None) -> None:
+def _save(folder: Results, fig: Figure, path: Path) -> Path:
+    """Save a figure atomically; inside the results folder, recorded in its manifest (so
+    that starting afresh removes it)."""
+    root = folder.path.resolve()
+    if root == path.resolve() or root in path.resolve().parents:
+        return OutputFolder(folder.path).write_figure(fig, path.resolve(), close=False)
+    return files.write_figure(fig, path, close=False)
+
+
+def _check_choices(folder: Results, metrics: list[str], countries: list[str] | None) -> None:
     regional, per_country = folder.metric_names()
     known = regional + per_country
     for metric in metrics:
@@ -408,7 +243,7 @@ def _top_countries(countries: pd.DataFrame, n: int = 5) -> list[str]:
 
 
 def write_figures(
-    results_dir: Path | str | ResultsFolder,
+    results_dir: Path | str | Results,
     *,
     metrics: list[str] | None = None,
     countries: list[str] | None = None,
@@ -437,7 +272,8 @@ def write_figures(
     """
     from sim.views import figures as plots
 
-    folder = results_dir if isinstance(results_dir, ResultsFolder) else read_results(results_dir)
+    folder = results_dir if isinstance(results_dir, Results) else open_results(results_dir)
+    _check_scenario_folder(folder)
     formats = list(dict.fromkeys(formats))
     for fmt in formats:
         if fmt not in ("png", "pdf", "svg"):
@@ -458,9 +294,7 @@ def write_figures(
         import matplotlib.pyplot as plt
 
         try:
-            written.extend(
-                save_figure(fig, target / f"{stem}.{fmt}", close=False) for fmt in formats
-            )
+            written.extend(_save(folder, fig, target / f"{stem}.{fmt}") for fmt in formats)
         finally:
             plt.close(fig)
 
@@ -549,18 +383,12 @@ def _markdown_table(frame: pd.DataFrame, *, index: bool = False) -> str:
 
 
 def _summaries(tables: Tables) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from types import SimpleNamespace
-
     from sim.studies.run import summarise
 
-    seeds = sorted(tables.regional["replicate"].unique())
-    result = SimpleNamespace(
-        regional=tables.regional, countries=tables.countries, events=tables.events, seeds=seeds
-    )
-    return summarise(result)  # type: ignore[arg-type]
+    return summarise(tables)
 
 
-def _comparison_rows(folder: ResultsFolder) -> pd.DataFrame:
+def _comparison_rows(folder: Results) -> pd.DataFrame:
     """The comparison table at the last horizon: regional metrics and the focus countries."""
     table = folder.comparison
     if table is None or table.empty:
@@ -576,11 +404,14 @@ def _comparison_rows(folder: ResultsFolder) -> pd.DataFrame:
         {
             "metric": rows["metric"],
             "country": rows["country"].fillna(""),
+            "unit": rows["unit"] if "unit" in rows else "",
             a: rows["mean_a"],
             b: rows["mean_b"],
             "B - A": rows["diff"],
             "95% CI low": rows["ci_low"],
             "95% CI high": rows["ci_high"],
+            "change (%)": rows["relative_change"] if "relative_change" in rows else np.nan,
+            "assessment": rows["assessment"] if "assessment" in rows else "",
             "pairing narrowed CI by": (100 * rows["narrowing"]).map(
                 lambda v: f"{v:.0f}%" if v == v else "-"
             ),
@@ -603,7 +434,8 @@ def write_report(
     A and B, the paired difference B - A with its 95% CI, and each scenario's headline
     numbers) and links every figure. Returns the path of ``report.md``.
     """
-    folder = read_results(results_dir)
+    folder = open_results(results_dir)
+    _check_scenario_folder(folder)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ReplayWarning)
         paths = write_figures(folder, metrics=metrics, formats=formats, month=month)
@@ -647,6 +479,9 @@ def write_report(
         "",
     ]
     if folder.kind == "compare":
+        from sim.engine.compare import NEGLIGIBLE_PERCENT
+
+        a = folder.runs["a"].label
         horizon = folder.comparison["horizon"].iloc[-1] if folder.comparison is not None else last
         table = _comparison_rows(folder)
         if not table.empty:
@@ -656,7 +491,8 @@ def write_report(
                 _markdown_table(table),
                 "",
                 "Full table: `comparison.csv`. A difference whose 95% confidence interval "
-                "excludes zero is unlikely to be replicate noise.",
+                "excludes zero is unlikely to be replicate noise; it is called negligible "
+                f"when it is below {NEGLIGIBLE_PERCENT:g}% of {a}'s mean.",
                 "",
             ]
     for tables in folder.runs.values():
@@ -686,11 +522,4 @@ def write_report(
         lines += [f"### {path.stem.replace('_', ' ')}{extra}", "", f"![{path.stem}]({rel})", ""]
     if not shown:
         lines += [f"- [{p.name}]({p.relative_to(folder.path).as_posix()})" for p in paths] + [""]
-    report = folder.path / "report.md"
-    tmp = report.with_name(f".report.md.{os.getpid()}.tmp")
-    try:
-        tmp.write_text("\n".join(lines))
-        os.replace(tmp, report)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return report
+    return OutputFolder(folder.path).write_text("report.md", "\n".join(lines))
