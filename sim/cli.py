@@ -700,15 +700,37 @@ def viz(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a web browser.")
     ] = False,
+    install_assets: Annotated[
+        bool,
+        typer.Option(
+            "--install-assets",
+            help="Install Solara's browser files from the npm registry (once, with internet), "
+            "so that the page works offline; then exit.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the interactive dashboard (Mesa SolaraViz; see sim/app.py) until Ctrl-C.
+    """Serve the interactive dashboard (sim/views/app.py) until Ctrl-C.
 
     Runs ``solara run sim.views.app`` in this process, in production mode, with Solara's telemetry
-    off; the page works offline once scripts/setup.sh has installed Solara's assets.
+    off. The page works offline once Solara's browser files are installed: scripts/setup.sh
+    does it in a checkout; after a plain pip install, run ``sahel viz --install-assets`` once.
     """
+    from sim.views import assets
+
+    if install_assets:
+        raise typer.Exit(assets.main([]))
     from sim.scenario import load_scenario
 
     load_scenario(scenario)  # a missing or invalid scenario: error and exit code 2 here
+    try:
+        missing = assets.missing_assets()
+    except assets.AssetError:
+        missing = []
+    if missing:
+        err_console.print(
+            f"sahel viz: {len(missing)} of Solara's browser files are not installed, so the page "
+            "needs internet; run `sahel viz --install-assets` once to work offline"
+        )
     chosen = str(Path(scenario).resolve()) if Path(scenario).is_file() else scenario
     env = {**os.environ, "SAHEL_VIZ_SCENARIO": chosen, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.views.app", "--production", "--host", host,

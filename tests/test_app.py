@@ -283,3 +283,20 @@ def test_the_map_is_coloured_by_the_chosen_metric() -> None:
     patches = {p.get_gid(): p for p in fig.axes[0].patches if p.get_gid()}
     assert set(patches) == set(model.countries)
     assert fig.axes[1].get_ylabel() == describe("fatalities").axis_label
+
+
+def test_one_command_installs_the_offline_assets(tmp_path, monkeypatch) -> None:
+    from sim.views import assets
+
+    installed = assets.cdn_dir()
+    required = [a for a in assets.referenced_assets() if not a.reason]
+    assert required and all(assets.is_installed(a, installed) for a in required)  # make setup
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(tmp_path))
+    assert {a.folder for a in assets.missing_assets()} == {a.folder for a in required}
+    check = subprocess.run([sys.executable, "-m", "sim.views.assets", "--check"],
+                           capture_output=True, text=True, cwd=tmp_path)  # fmt: skip
+    assert check.returncode == 1 and "missing" in check.stderr
+    monkeypatch.setenv("SOLARA_ASSETS_PROXY_CACHE_DIR", str(installed))
+    done = sahel("viz", "--install-assets")  # nothing missing: nothing downloaded
+    assert done.returncode == 0, done.stderr
+    assert f"{len(required)} assets present" in done.stdout
