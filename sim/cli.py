@@ -624,7 +624,8 @@ def plot(
         typer.Option("--country", "-c", help="ISO3 codes for country metrics and influence."),
     ] = None,
     month: Annotated[
-        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+        str | None,
+        typer.Option(help="Month of the network and the country map, YYYY-MM. Default: the last."),
     ] = None,
     fmt: FormatOpt = None,
     out: Annotated[
@@ -633,7 +634,8 @@ def plot(
     figure: Annotated[
         list[str] | None,
         typer.Option(
-            help="Which figures: time_series, difference, influence, network, events. Default: all."
+            help="Which figures: time_series, difference, influence, network, map, events. "
+            "Default: all."
         ),
     ] = None,
     replicate: Annotated[int, typer.Option(min=0, help="Replicate whose network is drawn.")] = 0,
@@ -642,7 +644,9 @@ def plot(
 
     Time series (mean and 95% CI over replicates) of the chosen metrics, paired differences
     B - A (comparison folders), influence shares per country, the network at --month
-    (rebuilt by replaying the replicate from the manifest) and the event timeline.
+    (rebuilt by replaying the replicate from the manifest), a map of the countries coloured by
+    each chosen country metric (default: stability) with that network over it, and the event
+    timeline.
     """
     import warnings
 
@@ -669,7 +673,8 @@ def report(
         list[str] | None, typer.Option("--metric", "-m", help="Metrics for the time series.")
     ] = None,
     month: Annotated[
-        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+        str | None,
+        typer.Option(help="Month of the network and the country map, YYYY-MM. Default: the last."),
     ] = None,
 ) -> None:
     """Write all figures into RESULTS/figures/ and a short RESULTS/report.md.
