@@ -711,7 +711,8 @@ def plot(
         typer.Option("--country", "-c", help="ISO3 codes for country metrics and influence."),
     ] = None,
     month: Annotated[
-        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+        str | None,
+        typer.Option(help="Month of the network and the country map, YYYY-MM. Default: the last."),
     ] = None,
     fmt: FormatOpt = None,
     out: Annotated[
@@ -720,7 +721,8 @@ def plot(
     figure: Annotated[
         list[str] | None,
         typer.Option(
-            help="Which figures: time_series, difference, influence, network, events. Default: all."
+            help="Which figures: time_series, difference, influence, network, map, events. "
+            "Default: all."
         ),
     ] = None,
     replicate: Annotated[int, typer.Option(min=0, help="Replicate whose network is drawn.")] = 0,
@@ -729,7 +731,9 @@ def plot(
 
     Time series (mean and 95% CI over replicates) of the chosen metrics, paired differences
     B - A (comparison folders), influence shares per country, the network at --month
-    (rebuilt by replaying the replicate from the manifest) and the event timeline.
+    (rebuilt by replaying the replicate from the manifest), a map of the countries coloured by
+    each chosen country metric (default: stability) with that network over it, and the event
+    timeline.
     """
     import warnings
 
@@ -756,7 +760,8 @@ def report(
         list[str] | None, typer.Option("--metric", "-m", help="Metrics for the time series.")
     ] = None,
     month: Annotated[
-        str | None, typer.Option(help="Month of the network map, YYYY-MM. Default: the last.")
+        str | None,
+        typer.Option(help="Month of the network and the country map, YYYY-MM. Default: the last."),
     ] = None,
 ) -> None:
     """Write all figures into RESULTS/figures/ and a short RESULTS/report.md.
@@ -787,15 +792,37 @@ def viz(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Do not open a web browser.")
     ] = False,
+    install_assets: Annotated[
+        bool,
+        typer.Option(
+            "--install-assets",
+            help="Install Solara's browser files from the npm registry (once, with internet), "
+            "so that the page works offline; then exit.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the interactive dashboard (Mesa SolaraViz; see sim/app.py) until Ctrl-C.
+    """Serve the interactive dashboard (sim/views/app.py) until Ctrl-C.
 
     Runs ``solara run sim.views.app`` in this process, in production mode, with Solara's telemetry
-    off; the page works offline once scripts/setup.sh has installed Solara's assets.
+    off. The page works offline once Solara's browser files are installed: scripts/setup.sh
+    does it in a checkout; after a plain pip install, run ``sahel viz --install-assets`` once.
     """
+    from sim.views import assets
+
+    if install_assets:
+        raise typer.Exit(assets.main([]))
     from sim.scenario import load_scenario
 
     load_scenario(scenario)  # a missing or invalid scenario: error and exit code 2 here
+    try:
+        missing = assets.missing_assets()
+    except assets.AssetError:
+        missing = []
+    if missing:
+        err_console.print(
+            f"sahel viz: {len(missing)} of Solara's browser files are not installed, so the page "
+            "needs internet; run `sahel viz --install-assets` once to work offline"
+        )
     chosen = str(Path(scenario).resolve()) if Path(scenario).is_file() else scenario
     env = {**os.environ, "SAHEL_VIZ_SCENARIO": chosen, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
     command = [sys.executable, "-m", "solara", "run", "sim.views.app", "--production", "--host", host,

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from sim.scenario import month_index
+from sim.scenario import load_scenario, month_index
 from tests.support import ROOT
 
 pytestmark = pytest.mark.slow
@@ -147,12 +147,16 @@ def test_dashboard_renders_and_steps_offline(server: Server, tmp_path: Path) -> 
             step = page.get_by_role("button", name="Step", exact=True)
             step.wait_for(state="visible", timeout=PAGE_TIMEOUT_MS)
             page.locator(".sahel-status").wait_for(timeout=PAGE_TIMEOUT_MS)
-            # the four matplotlib figures (network + stability, violence, influence) drawn
+            # the five matplotlib figures (map, network; stability, violence, influence)
             page.wait_for_function(
                 "() => [...document.querySelectorAll('img')]"
-                ".filter(i => i.complete && i.naturalWidth > 200).length >= 4",
+                ".filter(i => i.complete && i.naturalWidth > 200).length >= 5",
                 timeout=PAGE_TIMEOUT_MS,
             )
+            text = page.locator("body").inner_text()
+            for leftover in ("Page 0", "Use Threads", "Time:"):  # Mesa's SolaraViz's, dropped
+                assert leftover not in text, leftover
+            assert "recruits per million people per month" in text  # slider values with units
             server.timings["page_ready_s"] = time.perf_counter() - start
 
             sizes = page.locator("img").evaluate_all(
@@ -160,8 +164,8 @@ def test_dashboard_renders_and_steps_offline(server: Server, tmp_path: Path) -> 
                 ".map(i => [i.naturalWidth, i.naturalHeight, i.src])"
             )
             shapes = sorted(round(h / w, 2) for w, h, _ in sizes)
-            assert len(sizes) == 4, sizes
-            assert shapes[-1] > 0.7, f"no network map (taller figure) among {shapes}"
+            assert len(sizes) == 5, sizes
+            assert all(s > 0.7 for s in shapes[-2:]), f"no map and network among {shapes}"
             assert all(s < 0.65 for s in shapes[:3]), f"time series figures: {shapes}"
 
             before = _status(page)
@@ -179,13 +183,15 @@ def test_dashboard_renders_and_steps_offline(server: Server, tmp_path: Path) -> 
             server.timings["step_round_trip_s"] = sum(clicks) / len(clicks)
             server.timings["step_round_trip_max_s"] = max(clicks)
 
-            assert month_index(after["month"]) - month_index(before["month"]) == 3
+            assert before["month"] == "" and before["step"] == "0"  # nothing simulated yet
+            assert month_index(after["month"]) - month_index(before["start"]) == 2  # 3 months
             assert int(after["step"]) - int(before["step"]) == 3
+            assert after["end"] == load_scenario(SCENARIO).end  # the CLI's last month
             assert float(after["fatalities"]) != float(before["fatalities"])
             assert float(after["stability"]) != float(before["stability"])
             page.wait_for_function(
                 "old => [...document.querySelectorAll('img')]"
-                ".filter(i => i.naturalWidth > 200 && !old.includes(i.src)).length >= 4",
+                ".filter(i => i.naturalWidth > 200 && !old.includes(i.src)).length >= 5",
                 arg=[src for _, _, src in sizes],
                 timeout=STEP_TIMEOUT_MS,
             )  # every figure was redrawn

@@ -16,8 +16,8 @@ from scipy import stats
 
 from sim.engine.compare import difference_over_time
 from sim.studies.run import RunResult, run_scenario
-from sim.views.report import network_frames
 from sim.views import figures as plots
+from sim.views.report import network_frames
 from sim.world import metrics
 from sim.world.model import SahelModel
 
@@ -65,6 +65,17 @@ def _close_figures():
     plt.close("all")
 
 
+def _table(name: str) -> metrics.Metric:
+    """The metric table's own record (patterns resolved by hand, not by the code under test)."""
+    return metrics.METRICS[name]
+
+
+def _with_unit(m: metrics.Metric, label: str | None = None) -> str:
+    """Label and unit as the table states them: "Stability (index, 0-1)"."""
+    unit = f"{m.unit}, {m.range.split(',')[0]}" if m.range[0].isdigit() else m.unit
+    return f"{label or m.label} ({unit})"
+
+
 def _has_data(ax) -> bool:
     return bool(ax.lines or ax.collections or ax.patches or ax.images)
 
@@ -81,9 +92,10 @@ def test_time_series_regional_mean_and_t_interval(result: RunResult) -> None:
     fig = plots.time_series(result.regional, "total_fatalities")
     (ax,) = fig.axes
     assert len(ax.lines) == 1 and len(ax.collections) == 1
-    assert ax.get_ylabel() == "deaths per month"
+    assert ax.get_ylabel() == "Conflict deaths, region (deaths per month)"
+    assert ax.get_ylabel() == _with_unit(_table("total_fatalities"))
     assert ax.get_xlabel() == "date"
-    assert ax.get_title() == "Conflict fatalities, region"
+    assert ax.get_title() == _table("total_fatalities").label
     mean = result.regional.groupby("date")["total_fatalities"].mean()
     np.testing.assert_allclose(ax.lines[0].get_ydata(), mean.to_numpy())
     # the band is the t-based 95% CI of the mean over the 3 replicates
@@ -99,7 +111,12 @@ def test_time_series_regional_mean_and_t_interval(result: RunResult) -> None:
 
 def test_time_series_band_options(result: RunResult) -> None:
     ax = plots.time_series(result.regional, "regional_stability", band=None).axes[0]
-    assert len(ax.collections) == 0 and ax.get_ylabel() == "index (0-1)"
+    assert len(ax.collections) == 0
+    assert (
+        ax.get_ylabel()
+        == _with_unit(_table("regional_stability"))
+        == ("Regional stability (index, 0-1)")
+    )
     ax = plots.time_series(result.regional, "regional_stability", band="range").axes[0]
     q95 = result.regional.groupby("date")["regional_stability"].quantile(0.95)
     assert ax.collections[0].get_paths()[0].vertices[:, 1].max() == pytest.approx(q95.max())
@@ -112,7 +129,9 @@ def test_time_series_one_line_per_country_with_full_names(result: RunResult) -> 
     (ax,) = fig.axes
     assert len(ax.lines) == 3 and len(ax.collections) == 3
     assert [line.get_label() for line in ax.lines] == ["Niger", "Mali", "Burkina Faso"]
-    assert ax.get_ylabel() == "index (0-1)"
+    assert ax.get_ylabel() == _with_unit(_table("stability"))
+    colours = [matplotlib.colors.to_hex(line.get_color()) for line in ax.lines]
+    assert colours == [plots.COUNTRY_COLOURS[c].lower() for c in ("NER", "MLI", "BFA")]
     niger = result.countries[result.countries["country"] == "NER"].groupby("date")["stability"]
     np.testing.assert_allclose(ax.lines[0].get_ydata(), niger.mean().to_numpy())
     every = plots.time_series(result.countries, "fatalities", band=None).axes[0]
@@ -142,7 +161,9 @@ def test_paired_difference_regional(over_time: dict[str, pd.DataFrame]) -> None:
     fig = plots.paired_difference(over_time, "total_fatalities", label_a="us_stays",
                                   label_b="us_withdraws")  # fmt: skip
     (ax,) = [ax for ax in fig.axes if ax.get_visible()]
-    assert ax.get_ylabel() == "difference (deaths per month)"
+    unit = _table("total_fatalities").unit
+    assert ax.get_ylabel() == f"Difference, us_withdraws - us_stays ({unit})"
+    assert ax.get_title() == _table("total_fatalities").label
     assert any(np.all(np.asarray(line.get_ydata()) == 0) for line in ax.lines)  # the zero line
     np.testing.assert_allclose(ax.lines[-1].get_ydata(), over_time["total_fatalities"]["diff"])
     assert len(ax.collections) == 1
@@ -152,8 +173,8 @@ def test_paired_difference_regional(over_time: dict[str, pd.DataFrame]) -> None:
 def test_paired_difference_one_panel_per_country(over_time: dict[str, pd.DataFrame]) -> None:
     fig = plots.paired_difference(over_time, "fatalities", title="withdraws - stays")
     panels = [ax for ax in fig.axes if ax.get_visible()]
-    assert [ax.get_title() for ax in panels] == ["Conflict fatalities, Niger",
-                                                 "Conflict fatalities, Mali"]  # fmt: skip
+    label = _table("fatalities").label
+    assert [ax.get_title() for ax in panels] == [f"{label}, Niger", f"{label}, Mali"]
     assert all(_has_data(ax) for ax in panels)
     assert fig.get_suptitle() == "withdraws - stays"
     only = plots.paired_difference(over_time, "fatalities", countries=["MLI"])
@@ -177,7 +198,7 @@ def test_influence_shares_small_multiples(result: RunResult) -> None:
         assert ax.get_title() == plots.country_name(iso)
         assert len(ax.collections) == len(powers)
         assert all(len(c.get_paths()) > 0 for c in ax.collections)
-    assert panels[0].get_ylabel() == "influence share (0-1)"
+    assert panels[0].get_ylabel() == _with_unit(_table("influence_<POWER>"), "Influence share")
     colours = [tuple(c.get_facecolor()[0][:3]) for c in panels[0].collections]
     expected = [matplotlib.colors.to_rgb(plots.POWER_COLOURS[p]) for p in plots.POWER_COLOURS]
     assert [tuple(np.round(c, 3)) for c in colours] == [tuple(np.round(e, 3)) for e in expected]
@@ -220,7 +241,7 @@ def test_network_map_draws_every_node_and_edge_type(network) -> None:
     fig = plots.network_map(nodes, edges, title="month 6")
     (ax,) = _panels(fig)
     assert len(fig.axes) == 2  # the map and its stability colour bar
-    assert fig.axes[1].get_ylabel() == "country stability (index, 0-1)"
+    assert fig.axes[1].get_ylabel() == _with_unit(_table("stability"))
     assert ax.get_title() == "month 6"
     assert ax.get_xlabel() == "longitude (degrees east)"
     assert ax.get_ylabel() == "latitude (degrees north)"
@@ -237,7 +258,7 @@ def test_network_map_draws_every_node_and_edge_type(network) -> None:
     np.testing.assert_allclose(country_dots.get_offsets(), expected)
     np.testing.assert_allclose(country_dots.get_array(),
                                [c.stability for c in model.countries_in_order])  # fmt: skip
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "land border" in legend and "external power" in legend
 
 
@@ -284,37 +305,110 @@ def test_event_timeline_without_events_is_an_error(result: RunResult) -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["png", "pdf", "svg"])
 def test_every_figure_saves(fmt: str, result: RunResult, over_time, network) -> None:
-    nodes, edges, _ = network
-    figures = [
-        plots.time_series(result.regional, "total_fatalities"),
-        plots.time_series(result.countries, "control", countries=["NER"]),
-        plots.paired_difference(over_time, "fatalities"),
-        plots.influence_shares(result.countries),
-        plots.network_map(nodes, edges),
-        plots.event_timeline(result.events),
-        plots.key_metrics(result.regional, result.countries),
-    ]
-    for fig in figures:
+    for fig in _every_figure(result, over_time, network):
         assert all(_has_data(ax) for ax in _panels(fig) if ax.get_visible())
         buffer = io.BytesIO()
         fig.savefig(buffer, format=fmt)
         assert buffer.tell() > 1000
 
 
-def test_units_and_ranges_agree_with_metrics_module() -> None:
-    for metric in (*metrics.COUNTRY_METRICS, *metrics.REGIONAL_METRICS):
-        if metric.name == "regime":
-            continue
-        _, unit, rng = plots.METRIC_LABELS[metric.name]
-        assert (unit, rng) == (metric.unit, metric.range), metric.name
-    assert plots.metric_unit("influence_RUS") == "share"
+def _texts(fig) -> list[str]:
+    """Every text a reader sees: titles, axis labels, tick labels' axes, legends, colour bars."""
+    out = [fig.get_suptitle()] if fig._suptitle is not None else []
+    for ax in fig.axes:
+        out += [ax.get_title(), ax.get_xlabel(), ax.get_ylabel()]
+        out += [t.get_text() for t in ax.texts]
+        if ax.get_legend():
+            out += [t.get_text() for t in ax.get_legend().get_texts()]
+    for legend in fig.legends:
+        out += [t.get_text() for t in legend.get_texts()]
+    return [t for t in out if t]
+
+
+def _every_figure(result, over_time, network) -> list:
+    nodes, edges, _model = network
+    return [
+        plots.time_series(result.regional, "total_fatalities"),
+        plots.time_series(result.regional, "western_influence"),
+        plots.time_series(result.countries, "control", countries=["NER"]),
+        plots.time_series(result.countries, "insurgent_strength"),
+        plots.paired_difference(over_time, "fatalities"),
+        plots.paired_difference(over_time, "total_fatalities"),
+        plots.influence_shares(result.countries),
+        plots.influence_shares(result.countries, date="2024-08"),
+        plots.network_map(nodes, edges),
+        plots.country_map(result.countries, "fatalities", edges=edges),
+        plots.event_timeline(result.events),
+        plots.key_metrics(result.regional, result.countries),
+    ]
+
+
+def test_no_figure_shows_a_raw_column_name(result: RunResult, over_time, network) -> None:
+    columns = {c for c in (*result.regional.columns, *result.countries.columns) if "_" in c}
+    assert {"total_fatalities", "influence_RUS", "insurgent_strength"} <= columns
+    for fig in _every_figure(result, over_time, network):
+        texts = _texts(fig)
+        assert texts
+        raw = [t for t in texts if any(c in t for c in columns)]
+        assert raw == [], raw
+
+
+def test_legends_lie_inside_the_saved_figure(result: RunResult, over_time, network) -> None:
+    for fig in _every_figure(result, over_time, network):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        page = fig.bbox
+        legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend())]
+        assert legends, fig
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, (box, page)
+            assert page.y0 - 1 <= box.y0 and box.y1 <= page.y1 + 1, (box, page)
+        for ax in fig.axes:  # titles and axis labels too
+            for text in (ax.title, ax.xaxis.label, ax.yaxis.label):
+                if text.get_text():
+                    box = text.get_window_extent(renderer)
+                    assert page.x0 - 1 <= box.x0 and box.x1 <= page.x1 + 1, text.get_text()
+
+
+def test_metric_table_resolves_patterns_with_names() -> None:
+    assert plots.metric_unit("influence_RUS") == _table("influence_<POWER>").unit
     assert plots.metric_title("regional_influence_FRA") == "Regional influence of France"
+    assert plots.metric_title("bloc_size_AES") == "Members of Alliance of Sahel States (AES)"
+    assert plots.axis_label("n_juntas") == _with_unit(_table("n_juntas"))
+    assert plots.metric_title("my_reporter") == "my reporter"  # unknown: words, never the name
+    for metric in (*metrics.COUNTRY_METRICS, *metrics.REGIONAL_METRICS):
+        assert metric.label and "_" not in metric.label, metric.name
 
 
-def test_power_colours_are_distinct_okabe_ito() -> None:
+def _lab(colour: str) -> np.ndarray:
+    """CIE L*a*b* (D65) of an sRGB colour."""
+    rgb = np.asarray(matplotlib.colors.to_rgb(colour))
+    lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ lin / np.array([0.9505, 1.0, 1.089])  # fmt: skip
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def _closest_pair(colours: dict[str, str]) -> float:
+    labs = {k: _lab(c) for k, c in colours.items()}
+    keys = list(labs)
+    return min(
+        float(np.linalg.norm(labs[a] - labs[b])) for i, a in enumerate(keys) for b in keys[i + 1 :]
+    )
+
+
+def test_palette_is_distinct_for_every_power_country_and_bloc() -> None:
     assert set(plots.POWER_COLOURS) == {"USA", "FRA", "RUS", "CHN", "TUR", "EU"}
     assert set(plots.POWER_COLOURS.values()) <= set(plots.OKABE_ITO)
-    assert len(set(plots.POWER_COLOURS.values())) == 6
+    assert _closest_pair(plots.POWER_COLOURS) > 25  # CIE76 colour difference
+    model = SahelModel("historical_2012")
+    assert set(model.countries) <= set(plots.COUNTRY_COLOURS)
+    assert set(model.blocs) <= set(plots.BLOC_COLOURS)
+    assert _closest_pair(plots.COUNTRY_COLOURS) > 15
+    assert _closest_pair(plots.BLOC_COLOURS) > 25
+    assert set(plots.COUNTRY_NAMES) == set(plots.COUNTRY_COLOURS)
 
 
 def test_plots_import_neither_the_model_nor_pyplot() -> None:
@@ -327,10 +421,24 @@ def test_plots_import_neither_the_model_nor_pyplot() -> None:
     assert res.returncode == 0, res.stdout + res.stderr
 
 
+def test_backend_rule_is_agg_only_without_a_display_or_a_choice() -> None:
+    from sim.views.style import backend_rule
+
+    none: dict[str, object] = {}
+    assert backend_rule({}, none, "linux") == "Agg"
+    assert backend_rule({"DISPLAY": ":0"}, none, "linux") is None
+    assert backend_rule({"WAYLAND_DISPLAY": "wayland-0"}, none, "linux") is None
+    assert backend_rule({"MPLBACKEND": "svg"}, none, "linux") is None
+    assert backend_rule({}, {"ipykernel": object()}, "linux") is None
+    assert backend_rule({}, {"matplotlib.pyplot": object()}, "linux") is None
+    assert backend_rule({}, none, "darwin") is None
+
+
 @pytest.mark.slow
 def test_agg_only_when_no_backend_was_chosen() -> None:
     code = (
         "import os, matplotlib; os.environ.pop('MPLBACKEND', None); "
+        "os.environ.pop('DISPLAY', None); os.environ.pop('WAYLAND_DISPLAY', None); "
         "from sim.views import figures as plots; plots._pyplot(); print(matplotlib.get_backend())"
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
@@ -369,3 +477,71 @@ def test_model_vs_observed_has_one_full_panel_per_country() -> None:
         assert len(ax.collections) == 1 and len(ax.patches) == 1  # band; out-of-sample span
         assert ax.get_ylim()[1] >= 30
     plt.close(fig)
+
+
+# --- the country map ----------------------------------------------------------------------------
+
+
+def test_country_map_one_patch_per_outline_coloured_by_the_metric(result: RunResult) -> None:
+    import json
+
+    from matplotlib.patches import PathPatch
+
+    from sim.bundled import data_file
+
+    geo = json.loads(data_file("naturalearth_countries_50m.geojson").read_text("utf-8"))
+    isos = {f["properties"]["iso3"] for f in geo["features"]}
+    assert isos == set(result.countries["country"].astype(str))
+    fig = plots.country_map(result.countries, "stability", month="2024-08")
+    ax = _panels(fig)[0]
+    patches = {p.get_gid(): p for p in ax.patches if isinstance(p, PathPatch) and p.get_gid()}
+    assert set(patches) == isos and len(patches) == len(isos)
+    # each outline is the country's own polygons: Nigeria's has as many closed rings
+    nga = next(f for f in geo["features"] if f["properties"]["iso3"] == "NGA")
+    rings = sum(len(poly) for poly in nga["geometry"]["coordinates"])
+    closes = (patches["NGA"].get_path().codes == 79).sum()  # CLOSEPOLY
+    assert closes == rings == 2
+    cty = result.countries
+    at = cty[cty["date"] == pd.Timestamp("2024-08-01")].groupby("country", observed=True)
+    viridis = matplotlib.colormaps["viridis"]
+    for iso, value in at["stability"].mean().items():
+        np.testing.assert_allclose(patches[str(iso)].get_facecolor(), viridis(value), atol=1e-6)
+    assert ax.get_title() == f"{_table('stability').label}, August 2024"
+    assert fig.axes[1].get_ylabel() == _with_unit(_table("stability"))  # the colour bar
+
+
+def test_country_map_draws_partners_presence_and_blocs(network) -> None:
+    from matplotlib.patches import PathPatch
+
+    nodes, edges, _model = network
+    values = nodes[nodes["kind"] == "country"].set_index("id")["fatalities"].to_dict()
+    values.pop("GHA")
+    fig = plots.country_map(values, "fatalities", edges=edges, title="six months")
+    ax = _panels(fig)[0]
+    assert ax.get_title() == "six months"
+    gha = next(p for p in ax.patches if p.get_gid() == "GHA")
+    assert gha.get_hatch() == "//"  # no value
+    squares = [line for line in ax.lines if line.get_marker() == "s"]
+    amounts = edges[["troops", "aid_musd", "econ_musd"]].fillna(0).sum(axis=1)
+    shown = edges[(edges["type"] == "partnership") & (amounts > 0)]
+    assert len(squares) == len(shown)
+    filled = [s for s in squares if s.get_markerfacecolor() != "white"]
+    deployed = shown[(shown["troops"] > 0) & (shown["posture"] == "active")]
+    assert len(filled) == len(deployed)
+    members = edges[edges["type"] == "membership"]
+    outlines = [p for p in ax.patches if isinstance(p, PathPatch) and not p.get_gid()]
+    assert len(outlines) == len(members)
+    ecowas = matplotlib.colors.to_rgba(plots.BLOC_COLOURS["ECOWAS"])
+    assert any(np.allclose(p.get_edgecolor(), ecowas) for p in outlines)
+    notes = " ".join(t.get_text() for t in ax.texts)
+    strongest = edges[edges["type"] == "presence"].sort_values("fighters").iloc[-1]
+    assert f"{strongest['source']} {strongest['fighters'] / 1000:.1f}k" in notes
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "Russia" in legend and "member of ECOWAS" in legend and "no value" in legend
+
+
+def test_country_map_rejects_unknown_metric_and_month(result: RunResult) -> None:
+    with pytest.raises(ValueError, match="Did you mean 'stability'"):
+        plots.country_map(result.countries, "stabilty")
+    with pytest.raises(ValueError, match="no rows at 2031-01"):
+        plots.country_map(result.countries, "stability", month="2031-01")

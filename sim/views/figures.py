@@ -7,165 +7,93 @@ Every function takes the tables a run writes (``regional``, ``countries``, ``eve
 - :func:`paired_difference`: scenario B minus scenario A over time, with its 95% CI;
 - :func:`influence_shares`: each power's influence share, one panel per country;
 - :func:`network_map`: the typed network at one month, countries at their capitals;
+- :func:`country_map`: the countries' real outlines coloured by a metric, with partners,
+  insurgent presence and blocs drawn over them;
 - :func:`event_timeline`: coups, withdrawals, deployments, expulsions, bloc changes, sanctions;
 - :func:`key_metrics`: the six-panel overview ``sahel run`` writes.
 
-Colours follow the Okabe-Ito palette (colour-blind safe); each external power keeps one
-colour in every figure (:data:`POWER_COLOURS`). Dates are real months on the x axes.
-
-Outside Jupyter, and only if the user has not chosen a backend (``MPLBACKEND`` unset,
-``pyplot`` not yet imported), figures are drawn with the non-interactive Agg backend; in a
-notebook the notebook's own backend is left alone.
+Everything about how they look lives in :mod:`sim.views.style`: one colour per power,
+country and bloc in every figure, names for legends, titles and axis labels from the metric
+table (:data:`sim.world.metrics.METRICS`, never a column name), and the one backend rule
+(Agg when there is no display; a notebook's or the user's own backend is left alone). Dates
+are real months on the x axes; legends sit inside the figure (constrained layout).
 """
 
 from __future__ import annotations
 
+import json
 import math
-import os
-import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import replace
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import did_you_mean
+from sim.views import style
+from sim.views.style import (
+    BLOC_COLOURS,
+    COUNTRY_COLOURS,
+    COUNTRY_NAMES,
+    OKABE_ITO,
+    POWER_COLOURS,
+    POWER_NAMES,
+    bloc_colour,
+    bloc_name,
+    country_colour,
+    country_name,
+    metric_info,
+    power_colour,
+    power_name,
+)
+
+__all__ = [  # the palette and names are re-exported from sim.views.style for old callers
+    "BLOC_COLOURS",
+    "COUNTRY_COLOURS",
+    "COUNTRY_NAMES",
+    "OKABE_ITO",
+    "POWER_COLOURS",
+    "POWER_NAMES",
+    "axis_label",
+    "country_map",
+    "country_outlines",
+    "event_timeline",
+    "influence_shares",
+    "key_metrics",
+    "metric_title",
+    "metric_unit",
+    "model_vs_observed",
+    "network_map",
+    "paired_difference",
+    "time_series",
+]
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
-"""Okabe and Ito's colour-blind-safe palette: blue, vermillion, bluish green, reddish purple,
-orange, sky blue, yellow, black."""
-
-POWER_COLOURS: dict[str, str] = {
-    "USA": "#0072B2",  # blue
-    "FRA": "#56B4E9",  # sky blue
-    "EU": "#009E73",  # bluish green
-    "RUS": "#D55E00",  # vermillion
-    "CHN": "#E69F00",  # orange
-    "TUR": "#CC79A7",  # reddish purple
-}
-"""One Okabe-Ito colour per external power, the same in every figure (Western powers in
-blues and green, Russia in vermillion)."""
-
-POWER_NAMES: dict[str, str] = {
-    "USA": "United States",
-    "FRA": "France",
-    "EU": "European Union",
-    "RUS": "Russia",
-    "CHN": "China",
-    "TUR": "Turkey",
-}
-"""Names of the powers for legends."""
-
-COUNTRY_NAMES: dict[str, str] = {
-    "BEN": "Benin",
-    "BFA": "Burkina Faso",
-    "CIV": "Côte d'Ivoire",
-    "GHA": "Ghana",
-    "MLI": "Mali",
-    "MRT": "Mauritania",
-    "NER": "Niger",
-    "NGA": "Nigeria",
-    "TCD": "Chad",
-    "TGO": "Togo",
-}
-"""Full names of the bundled scenarios' countries (as in ``data/countries.csv``), for legends;
-other codes are shown as they are."""
-
-METRIC_LABELS: dict[str, tuple[str, str, str]] = {
-    # regional table
-    "regional_stability": ("Regional stability (population-weighted)", "index", "0-1"),
-    "total_fatalities": ("Conflict fatalities, region", "deaths per month", ">= 0"),
-    "total_insurgents": ("Insurgent fighters, region", "fighters", ">= 0"),
-    "regional_influence_<POWER>": ("Regional influence of {power}", "share", "0-1"),
-    "western_influence": ("Western influence (US, France, EU)", "share", "0-1"),
-    "russian_influence": ("Russian influence", "share", "0-1"),
-    "n_juntas": ("Countries ruled by juntas", "count", ">= 0"),
-    "bloc_size_<BLOC>": ("Members of {bloc}", "count", ">= 0"),
-    # countries table
-    "stability": ("Stability", "index", "0-1"),
-    "control": ("Territorial control", "share", "0-1"),
-    "legitimacy": ("State legitimacy", "index", "0-1"),
-    "hardship": ("Economic hardship", "index", "0-1"),
-    "grievance": ("Grievance", "index", "0-1"),
-    "fatalities": ("Conflict fatalities", "deaths per month", ">= 0"),
-    "insurgent_strength": ("Insurgent fighters", "fighters", ">= 0"),
-    "security": ("Security forces' effect", "troop-equivalents", ">= 0"),
-    "deterrence": ("Deterrence", "probability", "0-1"),
-    "abuse": ("Memory of abuses", "index", "0-1"),
-    "coup_hazard": ("Coup hazard", "per month", "0-1"),
-    "influence_<POWER>": ("Influence of {power}", "share", "0-1, sum <= 1"),
-}
-"""Metric name -> (title, unit, range). Units and ranges are those of ``sim/metrics.py``
-(a test keeps the two in step); ``<POWER>`` and ``<BLOC>`` stand for any id."""
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
 
 def _pyplot() -> Any:
-    """``matplotlib.pyplot``, on the Agg backend unless the user (or Jupyter) chose one."""
-    import matplotlib
-
-    interactive = (
-        "matplotlib.pyplot" in sys.modules
-        or os.environ.get("MPLBACKEND")
-        or "ipykernel" in sys.modules
-    )
-    if not interactive:
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _metric_entry(metric: str) -> tuple[str, str, str]:
-    """(title, unit, range) of ``metric``, resolving ``influence_USA`` and the like."""
-    if metric in METRIC_LABELS:
-        return METRIC_LABELS[metric]
-    for pattern, (title, unit, rng) in METRIC_LABELS.items():
-        prefix = pattern.split("<")[0]
-        if "<" in pattern and metric.startswith(prefix) and metric != prefix:
-            ident = metric[len(prefix) :]
-            name = POWER_NAMES.get(ident, ident)
-            return title.format(power=name, bloc=ident), unit, rng
-    return metric.replace("_", " "), "", ""
+    """``matplotlib.pyplot`` under the one backend rule (:func:`sim.views.style.pyplot`)."""
+    return style.pyplot()
 
 
 def metric_title(metric: str) -> str:
-    """A readable title for ``metric`` (``total_fatalities`` -> "Conflict fatalities, region")."""
-    return _metric_entry(metric)[0]
+    """The metric table's label of ``metric`` (``total_fatalities`` -> "Conflict deaths,
+    region")."""
+    return metric_info(metric).label
 
 
 def metric_unit(metric: str) -> str:
-    """The unit of ``metric`` as in ``sim/metrics.py`` ("" if unknown)."""
-    return _metric_entry(metric)[1]
+    """The metric table's unit of ``metric`` ("" if the table does not know it)."""
+    return metric_info(metric).unit
 
 
 def axis_label(metric: str) -> str:
-    """Y-axis label with unit and range, e.g. "deaths per month" or "index (0-1)"."""
-    _, unit, rng = _metric_entry(metric)
-    if not unit:
-        return metric.replace("_", " ")
-    return f"{unit} ({rng})" if rng and rng[0].isdigit() else unit
-
-
-def country_name(iso: str) -> str:
-    """Full name of a country code where known (``NER`` -> "Niger")."""
-    return COUNTRY_NAMES.get(iso, iso)
-
-
-def power_colour(power: str, k: int = 0) -> str:
-    """The colour of ``power`` (a fixed Okabe-Ito colour for the six bundled powers)."""
-    return POWER_COLOURS.get(power, ("#F0E442", "#000000", "0.5")[k % 3])
-
-
-def _line_style(k: int) -> tuple[str, str]:
-    """Colour and line style of the k-th line: the 8 Okabe-Ito colours, then dashed."""
-    return OKABE_ITO[k % len(OKABE_ITO)], ("-", "--", ":")[(k // len(OKABE_ITO)) % 3]
+    """The metric table's label with unit: "Conflict deaths (deaths per month)"."""
+    return metric_info(metric).axis_label
 
 
 def _date_axis(ax: Axes) -> None:
@@ -174,6 +102,23 @@ def _date_axis(ax: Axes) -> None:
     locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
+def _halo() -> list[Any]:
+    """A white outline around text, so labels stay readable over lines and fills."""
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=3, foreground="white")]
+
+
+def _legend_below(ax: Axes, handles: list[Any], own_figure: bool) -> None:
+    """A legend under the axes: the figure's (placed by constrained layout, never clipped)
+    when the axes are the figure's only ones, else the axes' own just below them."""
+    if own_figure:
+        ax.figure.legend(handles=handles, fontsize=8, loc="outside lower center", ncols=3)
+    else:
+        ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1),
+                  ncols=3)  # fmt: skip
 
 
 def _legend_marker(**style: Any) -> Any:
@@ -263,7 +208,7 @@ def time_series(
     if ax is None:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(8, 4.5), constrained_layout=True)
-    fig = ax.figure
+    fig = cast("Figure", ax.figure)
     from matplotlib.patches import Patch
 
     handles: list[Any] = []
@@ -279,9 +224,9 @@ def time_series(
         for k, iso in enumerate(chosen):
             sub = frame[frame["country"].astype(str) == iso]
             mean, lo, hi, n = _summary(sub, metric, band)
-            colour, style = _line_style(k)
+            colour = country_colour(iso, k)
             (line,) = ax.plot(
-                mean.index, mean.to_numpy(), color=colour, ls=style, lw=1.8, label=country_name(iso)
+                mean.index, mean.to_numpy(), color=colour, lw=1.8, label=country_name(iso)
             )
             handles.append(line)
             if lo is not None and hi is not None:
@@ -341,10 +286,8 @@ def paired_difference(
         title: figure title (default: "B minus A (paired replicates)").
         label_a, label_b: scenario names for the title.
 
-    Drawn by :func:`sim.engine.compare.difference_figure`, one panel per series.
+    One panel per series: title and unit from the metric table, the legend below the panels.
     """
-    from sim.engine.compare import difference_figure
-
     if isinstance(over_time, pd.DataFrame):
         over_time = {str(k): g.drop(columns="metric") for k, g in over_time.groupby("metric")}
     if countries is not None:
@@ -358,19 +301,42 @@ def paired_difference(
         known = ", ".join(over_time)
         hint = did_you_mean(metric, [k.split(" (")[0] for k in over_time])
         raise ValueError(f"no paired difference for {missing or metric!r}; known: {known}.{hint}")
-    series = {k: over_time[k] for k in keys}
-    units = {k: metric_unit(k.split(" (")[0]) or "units of the metric" for k in keys}
-    fig = difference_figure(series, label_a=label_a, label_b=label_b, units=units)
-    for ax, key in zip(fig.axes, keys, strict=False):
+    plt = _pyplot()
+    n = len(keys)
+    cols = min(3, n)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(4.8 * cols, 3.4 * rows + 0.6), squeeze=False,
+                             sharex=True, constrained_layout=True)  # fmt: skip
+    for ax, key in zip(axes.flat, keys, strict=False):
+        frame = over_time[key]
         base, _, iso = key.partition(" (")
-        name = metric_title(base)
-        ax.set_title(f"{name}, {country_name(iso.rstrip(')'))}" if iso else name)
-    if title is not None:
-        fig.suptitle(title)
+        info = metric_info(base)
+        x = pd.to_datetime(frame["date"]) if "date" in frame else frame["month"]
+        ax.axhline(0.0, color="0.5", lw=0.8)
+        ax.plot(x, frame["diff"], color=OKABE_ITO[0], lw=1.8, label="mean difference")
+        ax.fill_between(x, frame["ci_low"], frame["ci_high"], color=OKABE_ITO[0], alpha=0.2,
+                        lw=0, label="95% confidence interval")  # fmt: skip
+        ax.set_title(f"{info.label}, {country_name(iso.rstrip(')'))}" if iso else info.label)
+        ax.set_ylabel(f"Difference, {label_b} - {label_a} ({info.unit or 'units'})")
+        ax.grid(alpha=0.3)
+        if "date" in frame:
+            _date_axis(ax)
+    for ax in list(axes.flat)[n:]:
+        ax.remove()
+    for ax in axes[-1]:
+        ax.set_xlabel("date" if "date" in over_time[keys[0]] else "month")
+    handles, texts = axes.flat[0].get_legend_handles_labels()
+    fig.legend(handles, texts, loc="outside lower center", ncols=2, fontsize=9)
+    fig.suptitle(title if title is not None else f"{label_b} minus {label_a} (paired replicates)")
     return fig
 
 
 # --- influence shares ------------------------------------------------------------------------
+
+
+def _influence_axis() -> str:
+    """The table's ``influence_<POWER>`` label and unit, for an axis shared by every power."""
+    return replace(metric_info("influence_<POWER>"), label="Influence share").axis_label
 
 
 def _powers_in(frame: pd.DataFrame, prefix: str = "influence_") -> list[str]:
@@ -439,7 +405,7 @@ def influence_shares(
             left += values
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
-        ax.set_xlabel("share of alignment (0-1); the rest is autonomy")
+        ax.set_xlabel(f"{_influence_axis()}; the rest is autonomy")
         ax.set_title(f"Influence shares, {when:%B %Y} (mean over {n} replicate(s))")
         ax.legend(handles=handles, fontsize=8, loc="lower right")
         ax.grid(axis="x", alpha=0.3)
@@ -464,7 +430,7 @@ def influence_shares(
     for ax in list(axes.flat)[len(chosen) :]:
         ax.remove()
     for row in axes:
-        row[0].set_ylabel("influence share (0-1)")
+        row[0].set_ylabel(_influence_axis())
     top = float(means.sum(axis=1).max())
     axes.flat[0].set_ylim(0, min(1.0, max(0.05, top * 1.1)))
     fig.legend(
@@ -511,7 +477,10 @@ def _layout(nodes: pd.DataFrame, edges: pd.DataFrame) -> dict[str, tuple[float, 
     """Countries at their capitals; powers in a row above the map, insurgent groups in a row
     below, blocs in a column on the left; each row ordered by where its partners lie."""
     is_country = (nodes["kind"] == "country") & nodes["lat"].notna() & nodes["lon"].notna()
-    pos = {str(r.id): (float(r.lon), float(r.lat)) for r in nodes[is_country].itertuples()}
+    pos = {
+        str(r.id): (float(cast(float, r.lon)), float(cast(float, r.lat)))
+        for r in nodes[is_country].itertuples()
+    }
     if pos:
         xs, ys = zip(*pos.values(), strict=True)
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
@@ -598,20 +567,21 @@ def network_map(
     if "lat" not in nodes.columns or "lon" not in nodes.columns:
         nodes = nodes.assign(lat=np.nan, lon=np.nan)
     pos = _layout(nodes, edges)
+    own_figure = ax is None or len(ax.figure.axes) == 1  # then the legend is the figure's
     if ax is None:
         plt = _pyplot()
         fig, ax = plt.subplots(figsize=(10, 7.5), constrained_layout=True)
-    fig = ax.figure
+    fig = cast("Figure", ax.figure)
     handles: list[Any] = []
-    for kind, style in EDGE_STYLES.items():
+    for kind, edge_style in EDGE_STYLES.items():
         sub = edges[(edges["type"] == kind) & edges["source"].isin(pos) & edges["target"].isin(pos)]
         if sub.empty:
             continue
         segments, colours, widths, styles, alphas = [], [], [], [], []
         for row in sub.itertuples():
             segments.append([pos[str(row.source)], pos[str(row.target)]])
-            colour = style["color"] or power_colour(str(row.source))
-            width, ls, alpha = 1.0, style["ls"], 0.8
+            colour = edge_style["color"] or power_colour(str(row.source))
+            width, ls, alpha = 1.0, edge_style["ls"], 0.8
             if kind == "partnership":
                 width = 0.7 + 1.1 * math.log10(1.0 + _number(row, "troops") / 50.0)
                 if str(getattr(row, "posture", "active")) != "active":
@@ -635,7 +605,7 @@ def network_map(
                         arrowstyle="-",
                         connectionstyle="arc3,rad=0.35",
                         color=colour,
-                        ls=style["ls"],
+                        ls=edge_style["ls"],
                         lw=1.4,
                         zorder=1,
                     )
@@ -649,12 +619,17 @@ def network_map(
                     linewidths=widths,
                     linestyles=styles,
                     zorder=0.5 if kind == "border" else 1,
-                    label=style["label"],
+                    label=edge_style["label"],
                 )
             )
         handles.append(
             Line2D(
-                [], [], color=style["color"] or "0.2", ls=style["ls"], lw=1.6, label=style["label"]
+                [],
+                [],
+                color=edge_style["color"] or "0.2",
+                ls=edge_style["ls"],
+                lw=1.6,
+                label=edge_style["label"],
             )
         )
 
@@ -686,10 +661,10 @@ def network_map(
                 vmax=1.0,
                 s=320,
                 zorder=3,
-                edgecolors=np.asarray(edgecolors)[known],
-                linewidths=np.asarray(linewidths)[known],
+                edgecolors=list(np.asarray(edgecolors)[known]),
+                linewidths=list(np.asarray(linewidths)[known]),
             )
-            fig.colorbar(sc, ax=ax, shrink=0.7, label="country stability (index, 0-1)")
+            fig.colorbar(sc, ax=ax, shrink=0.7, label=axis_label("stability"))
         if (~known).any():
             ax.scatter(
                 np.asarray(cx)[~known],
@@ -697,8 +672,8 @@ def network_map(
                 c="0.75",
                 s=320,
                 zorder=3,
-                edgecolors=np.asarray(edgecolors)[~known],
-                linewidths=np.asarray(linewidths)[~known],
+                edgecolors=list(np.asarray(edgecolors)[~known]),
+                linewidths=list(np.asarray(linewidths)[~known]),
             )
         handles.append(
             _legend_marker(
@@ -706,7 +681,7 @@ def network_map(
                 color="0.6",
                 markeredgecolor="black",
                 markersize=10,
-                label="country (colour: stability)",
+                label=f"country (colour: {metric_title('stability').lower()})",
             )
         )
         if junta.any():
@@ -749,17 +724,18 @@ def network_map(
     for node in nodes.itertuples():
         if node.id not in pos:
             continue
-        x, y = pos[node.id]
+        x, y = pos[str(node.id)]
         ax.annotate(
-            node.id,
+            str(node.id),
             (x, y),
             xytext=(0, -15 if node.kind == "country" else 13),
             textcoords="offset points",
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=9,
             fontweight="bold" if node.kind == "country" else "normal",
             zorder=4,
+            path_effects=_halo(),
         )
     xs, ys = zip(*pos.values(), strict=True)
     pad = 1.5
@@ -770,7 +746,301 @@ def network_map(
     ax.set_ylabel("latitude (degrees north)")
     ax.set_title(title if title is not None else "Network")
     ax.grid(alpha=0.2)
-    ax.legend(handles=handles, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncols=3)
+    _legend_below(ax, handles, own_figure)
+    return fig
+
+
+# --- country map ------------------------------------------------------------------------------
+
+OUTLINES_FILE = "naturalearth_countries_50m.geojson"
+"""Natural Earth 1:50m country outlines (public domain), bundled in ``data/``."""
+
+
+@cache
+def country_outlines() -> dict[str, tuple[tuple[tuple[tuple[float, float], ...], ...], ...]]:
+    """The bundled outline of each country: ISO3 -> polygons, each a tuple of rings (the
+    outer ring, then any holes) of ``(longitude, latitude)`` points in degrees."""
+    from sim.bundled import data_file
+
+    path = data_file(OUTLINES_FILE)
+    features = json.loads(path.read_text(encoding="utf-8"))["features"]
+    out = {}
+    for feature in features:
+        geometry = feature["geometry"]
+        polygons = (
+            [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        )
+        out[str(feature["properties"]["iso3"])] = tuple(
+            tuple(tuple((float(x), float(y)) for x, y in ring) for ring in polygon)
+            for polygon in polygons
+        )
+    return out
+
+
+@cache
+def _outline_path(iso: str) -> Any:
+    """One compound matplotlib Path for a country's outline (every polygon and hole)."""
+    from matplotlib.path import Path as MplPath
+
+    polygons = country_outlines()[iso]
+    vertices: list[tuple[float, float]] = []
+    codes: list[int] = []
+    for polygon in polygons:
+        for ring in polygon:
+            vertices.extend([*ring, ring[0]])
+            codes.extend(
+                [int(MplPath.MOVETO)]
+                + [int(MplPath.LINETO)] * (len(ring) - 1)
+                + [int(MplPath.CLOSEPOLY)]
+            )
+    return MplPath(vertices, codes)
+
+
+def _anchor(polygons: Sequence[Sequence[Sequence[tuple[float, float]]]]) -> tuple[float, float]:
+    """The area centroid of a country's largest polygon: where its labels go."""
+    best = (0.0, 0.0, 0.0)
+    for polygon in polygons:
+        ring = np.asarray(polygon[0])
+        x, y = ring[:, 0], ring[:, 1]
+        cross = x * np.roll(y, -1) - np.roll(x, -1) * y
+        area = cross.sum() / 2
+        if abs(area) > abs(best[0]):
+            cx = ((x + np.roll(x, -1)) * cross).sum() / (6 * area)
+            cy = ((y + np.roll(y, -1)) * cross).sum() / (6 * area)
+            best = (area, float(cx), float(cy))
+    return best[1], best[2]
+
+
+def _values_at(
+    values: pd.DataFrame | pd.Series | Mapping[str, float],
+    metric: str,
+    month: str | pd.Timestamp | None,
+) -> tuple[dict[str, float], pd.Timestamp | None]:
+    """Country -> value of ``metric``: a mapping as given, or a countries table's mean over
+    replicates at ``month`` (default: its last month)."""
+    if not isinstance(values, pd.DataFrame):
+        return {str(k): float(v) for k, v in dict(values).items()}, None
+    _check_metric(values, metric)
+    frame = values
+    when = None
+    if "date" in frame.columns:
+        dates = pd.to_datetime(frame["date"])
+        when = (
+            dates.max()
+            if month is None
+            else pd.Timestamp(pd.Period(str(month)[:7], "M").to_timestamp())
+        )
+        if not (dates == when).any():
+            raise ValueError(
+                f"no rows at {when:%Y-%m}; the table covers {dates.min():%Y-%m} to "
+                f"{dates.max():%Y-%m}"
+            )
+        frame = frame[dates == when]
+    if "country" not in frame.columns:
+        raise ValueError("a map needs a countries table (with a 'country' column)")
+    means = frame.groupby(frame["country"].astype(str))[metric].mean()
+    return {str(k): float(v) for k, v in means.items()}, when
+
+
+LABEL_POINTS: dict[str, tuple[float, float]] = {"TGO": (0.4, 3.6), "BEN": (3.2, 3.6)}
+"""Where the labels of countries too narrow to hold them go (longitude, latitude: in the Gulf
+of Guinea, joined to the country by a thin line); others are labelled at their centroid."""
+
+
+def country_map(
+    values: pd.DataFrame | pd.Series | Mapping[str, float],
+    metric: str = "stability",
+    *,
+    month: str | pd.Timestamp | None = None,
+    edges: pd.DataFrame | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+    cmap: str = "viridis",
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colorbar: bool = True,
+) -> Figure:
+    """The countries as a map (Natural Earth outlines) coloured by a metric, with the
+    network drawn over it.
+
+    Args:
+        values: a countries table (then the mean over replicates at ``month``) or a mapping
+            ISO3 -> value.
+        metric: the country metric that colours the map (``stability``, ``fatalities``,
+            ``influence_RUS``...); its label and unit, from the metric table, title the
+            colour bar.
+        month: ``YYYY-MM`` of a countries table (default: its last month).
+        edges: the network's edges at that month (:func:`sim.views.report.network_frames`
+            or :func:`sim.views.report.network_at`). Partnerships are drawn as a square per
+            partner power in its colour beside the country's name (filled: troops deployed
+            and active; open: aid or trade only, or a suspended partnership), insurgent
+            presence as the groups and their fighters under the name, and bloc memberships
+            as outlines of the members in the bloc's colour (dashed: leaving).
+        ax: axes to draw into (default: a new figure).
+        title: axes title (default: the metric's label and the month).
+        cmap, vmin, vmax: colour map and its range (default: 0-1 for a metric whose range
+            is 0-1, else 0 to the largest value).
+        colorbar: draw the colour bar.
+
+    Each country is one patch, its gid the ISO3 code; a country without a value is grey
+    and hatched.
+    """
+    import matplotlib as mpl
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch, PathPatch
+
+    outlines = country_outlines()
+    shown, when = _values_at(values, metric, month)
+    info = metric_info(metric)
+    finite = [v for v in shown.values() if not math.isnan(v)]
+    low = 0.0 if not finite or min(finite) >= 0 else min(finite)
+    vmin = low if vmin is None else vmin
+    if vmax is None:
+        vmax = 1.0 if info.scale == "0-1" else max([*finite, vmin + 1.0])
+    norm = mpl.colors.Normalize(vmin=vmin, vmax=vmax)
+    colours = mpl.colormaps[cmap]
+    own_figure = ax is None or len(ax.figure.axes) == 1  # then the legend is the figure's
+    if ax is None:
+        plt = _pyplot()
+        fig, ax = plt.subplots(figsize=(10, 7.4), constrained_layout=True)
+    fig = cast("Figure", ax.figure)
+    handles: list[Any] = []
+    for iso in outlines:
+        value = shown.get(iso, math.nan)
+        missing = math.isnan(value)
+        patch = PathPatch(
+            _outline_path(iso),
+            facecolor="0.85" if missing else colours(norm(value)),
+            edgecolor="white",
+            linewidth=0.8,
+            hatch="//" if missing else None,
+            zorder=1,
+        )
+        patch.set_gid(iso)
+        ax.add_artist(patch)  # not add_patch: the limits are set below, once
+    if any(math.isnan(shown.get(iso, math.nan)) for iso in outlines):
+        handles.append(Patch(facecolor="0.85", hatch="//", edgecolor="0.5", label="no value"))
+    columns = ["source", "target", "type", "status", "troops", "aid_musd", "econ_musd"]
+    edges = pd.DataFrame(columns=[*columns, "posture", "fighters"]) if edges is None else edges
+    for column in ("troops", "aid_musd", "econ_musd", "fighters"):
+        if column not in edges.columns:
+            edges = edges.assign(**{column: np.nan})
+
+    # blocs: the members' outlines in the bloc's colour, a country's first bloc widest
+    members = edges[(edges["type"] == "membership") & edges["source"].isin(outlines)]
+    drawn: dict[str, int] = {}
+    for k, bloc in enumerate(dict.fromkeys(members["target"].astype(str))):
+        colour = bloc_colour(bloc, k)
+        for row in members[members["target"].astype(str) == bloc].itertuples():
+            iso = str(row.source)
+            layer = drawn.get(iso, 0)
+            drawn[iso] = layer + 1
+            leaving = str(getattr(row, "status", "member")) != "member"
+            ax.add_artist(
+                PathPatch(
+                    _outline_path(iso),
+                    facecolor="none",
+                    edgecolor=colour,
+                    linewidth=max(3.4 - 1.5 * layer, 1.0),
+                    linestyle="--" if leaving else "-",
+                    zorder=2 + layer,
+                )
+            )
+        handles.append(Line2D([], [], color=colour, lw=2.6, label=f"member of {bloc_name(bloc)}"))
+    if len(members) and (members["status"].astype(str) != "member").any():
+        handles.append(Line2D([], [], color="0.3", lw=1.8, ls="--", label="leaving the bloc"))
+
+    # each country's name, partner powers and insurgent groups, at its label point
+    partners = edges[(edges["type"] == "partnership") & edges["target"].isin(outlines)]
+    presence = edges[(edges["type"] == "presence") & edges["target"].isin(outlines)]
+    powers: list[str] = []
+    for iso, polys in outlines.items():
+        anchor = _anchor(polys)
+        x, y = LABEL_POINTS.get(iso, anchor)
+        if (x, y) != anchor:
+            ax.plot([anchor[0], x], [anchor[1], y], color="0.3", lw=0.7, zorder=5)
+        ax.annotate(
+            country_name(iso), (x, y), xytext=(0, 6), textcoords="offset points", ha="center",
+            va="bottom", fontsize=8.5, fontweight="bold", zorder=6, path_effects=_halo(),
+        )  # fmt: skip
+        groups = presence[presence["target"] == iso]
+        groups = groups.assign(fighters=pd.to_numeric(groups["fighters"], errors="coerce"))
+        groups = groups[groups["fighters"] >= 50].sort_values("fighters", ascending=False)
+        if len(groups):
+            text = ", ".join(
+                f"{g.source} {_number(g, 'fighters') / 1000:.1f}k"
+                for g in groups.itertuples(index=False)
+            )
+            ax.annotate(
+                f"▲ {text}", (x, y), xytext=(0, -8), textcoords="offset points", ha="center",
+                va="top", fontsize=6.5, zorder=6, path_effects=_halo(),
+            )  # fmt: skip
+        mine = [
+            r
+            for r in partners[partners["target"] == iso].itertuples(index=False)
+            if _number(r, "troops") or _number(r, "aid_musd") or _number(r, "econ_musd")
+        ]
+        for k, row in enumerate(mine):
+            power = str(row.source)
+            if power not in powers:
+                powers.append(power)
+            colour = power_colour(power, powers.index(power))
+            troops = _number(row, "troops")
+            deployed = troops > 0 and str(getattr(row, "posture", "active")) == "active"
+            shift = mpl.transforms.ScaledTranslation(
+                (k - (len(mine) - 1) / 2) * 10 / 72, 0, fig.dpi_scale_trans
+            )
+            ax.plot(
+                [x], [y], marker="s", ls="", ms=7.5 if deployed else 5.5, zorder=7,
+                markerfacecolor=colour if deployed else "white", markeredgecolor=colour,
+                markeredgewidth=1.5, transform=ax.transData + shift,
+            )  # fmt: skip
+    for k, power in enumerate(powers):
+        handles.append(
+            _legend_marker(
+                marker="s",
+                color=power_colour(power, k),
+                markersize=8,
+                label=power_name(power),
+            )
+        )
+    if powers:
+        handles.append(
+            _legend_marker(marker="s", color="0.3", markersize=8, label="filled: troops deployed")
+        )
+        handles.append(
+            _legend_marker(
+                marker="s",
+                color="white",
+                markeredgecolor="0.3",
+                markersize=6,
+                label="open: aid or trade only, or suspended",
+            )
+        )
+    if len(presence):
+        handles.append(
+            _legend_marker(
+                marker="^",
+                color="black",
+                markersize=7,
+                label="insurgent groups (thousands of fighters)",
+            )
+        )
+    if colorbar:
+        scale = mpl.cm.ScalarMappable(norm=norm, cmap=colours)
+        fig.colorbar(scale, ax=ax, shrink=0.75, label=info.axis_label)
+    xs = [x for polys in outlines.values() for poly in polys for x, _ in poly[0]]
+    ys = [y for polys in outlines.values() for poly in polys for _, y in poly[0]]
+    ax.set_xlim(min(xs) - 1, max(xs) + 1)
+    ax.set_ylim(min(min(ys), *(p[1] for p in LABEL_POINTS.values())) - 1.5, max(ys) + 1)
+    ax.set_aspect(1 / math.cos(math.radians((min(ys) + max(ys)) / 2)))
+    ax.set_xlabel("longitude (degrees east)")
+    ax.set_ylabel("latitude (degrees north)")
+    ax.set_facecolor("#F4F7FA")
+    when_text = f", {when:%B %Y}" if when is not None else ""
+    ax.set_title(title if title is not None else f"{info.label}{when_text}")
+    if handles:
+        _legend_below(ax, handles, own_figure)
     return fig
 
 
@@ -900,13 +1170,13 @@ def event_timeline(
     )
     if n_reps > 1:
         for k in sorted({1, n_reps}):
-            share = k / n_reps
+            part = k / n_reps
             handles.append(
                 _legend_marker(
                     marker="o",
                     markeredgewidth=0,
-                    color=(0.3, 0.3, 0.3, 0.3 + 0.7 * share),
-                    markersize=math.sqrt(25 + 65 * share),
+                    color=(0.3, 0.3, 0.3, 0.3 + 0.7 * part),
+                    markersize=math.sqrt(25 + 65 * part),
                     label=f"model-driven, in {k} of {n_reps} replicates",
                 )
             )
@@ -986,27 +1256,30 @@ def key_metrics(regional: pd.DataFrame, countries: pd.DataFrame, *, title: str =
     Lines are means over replicates, bands the 5th-95th percentiles."""
     plt = _pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(14, 7.5), sharex=True, constrained_layout=True)
-    ax = axes[0, 0]
-    _band(ax, regional, "regional_stability", label="region", color=OKABE_ITO[0])
-    ax.set(title="Stability (population-weighted)", ylabel="index (0-1)")
-    ax = axes[0, 1]
-    _band(ax, regional, "total_fatalities", label="region", color=OKABE_ITO[1])
-    ax.set(title="Conflict fatalities, region", ylabel="deaths per month")
+
+    def panel(ax: Axes, metric: str, title: str | None = None) -> None:
+        info = metric_info(metric)
+        ax.set(title=title or info.label, ylabel=info.axis_label)
+
+    _band(axes[0, 0], regional, "regional_stability", label="region", color=OKABE_ITO[0])
+    panel(axes[0, 0], "regional_stability")
+    _band(axes[0, 1], regional, "total_fatalities", label="region", color=OKABE_ITO[1])
+    panel(axes[0, 1], "total_fatalities")
     ax = axes[0, 2]
-    _band(ax, regional, "western_influence", label="Western (US, France, EU)", color=OKABE_ITO[0])
-    _band(ax, regional, "russian_influence", label="Russia", color=OKABE_ITO[1])
-    ax.set(title="Regional influence", ylabel="share (0-1)")
+    for metric, colour in (("western_influence", "#0072B2"), ("russian_influence", "#D55E00")):
+        _band(ax, regional, metric, label=metric_title(metric), color=colour)
+    ax.set(title="Regional influence", ylabel=_influence_axis())
     ax.legend(loc="best", fontsize=8)
-    ax = axes[1, 0]
-    _band(ax, regional, "n_juntas", label="juntas", color=OKABE_ITO[3])
-    ax.set(title="Countries ruled by juntas", ylabel="count")
+    _band(axes[1, 0], regional, "n_juntas", label="juntas", color=OKABE_ITO[3])
+    panel(axes[1, 0], "n_juntas")
     top = countries.groupby("country", observed=True)["fatalities"].sum().nlargest(5).index.tolist()
     for k, iso in enumerate(top):
         sub = countries[countries["country"] == iso]
-        _band(axes[1, 1], sub, "fatalities", label=iso, color=OKABE_ITO[k])
-        _band(axes[1, 2], sub, "control", label=iso, color=OKABE_ITO[k])
-    axes[1, 1].set(title="Fatalities, most violent countries", ylabel="deaths per month")
-    axes[1, 2].set(title="Territorial control", ylabel="share (0-1)")
+        colour = country_colour(str(iso), k)
+        _band(axes[1, 1], sub, "fatalities", label=country_name(str(iso)), color=colour)
+        _band(axes[1, 2], sub, "control", label=country_name(str(iso)), color=colour)
+    panel(axes[1, 1], "fatalities", f"{metric_title('fatalities')}, most violent countries")
+    panel(axes[1, 2], "control")
     axes[1, 1].legend(loc="best", fontsize=8, ncols=2)
     axes[1, 2].legend(loc="best", fontsize=8, ncols=2)
     for ax in axes[1]:

@@ -75,7 +75,9 @@ DEFAULT_METRICS: tuple[str, ...] = (
 )
 """Metrics drawn when none are chosen: five regional, three per country."""
 
-FIGURES: tuple[str, ...] = ("time_series", "difference", "influence", "network", "events")
+FIGURES: tuple[str, ...] = (
+    "time_series", "difference", "influence", "network", "map", "events",
+)  # fmt: skip
 """Kinds of figure ``sahel plot`` writes (``difference`` only for comparison folders)."""
 
 
@@ -339,17 +341,27 @@ def write_figures(
             fig = plots.influence_shares(tables.countries, countries=countries)
             fig.suptitle(f"Influence of external powers by country: {tables.label}")
             save(fig, f"influence{suffix}")
-        if "network" in figures:
+        if "network" in figures or "map" in figures:
             try:
                 nodes, edges = network_at(folder, month_idx, replicate, scenario=key)
             except SahelError as exc:  # the scenario or model changed since the run
                 warnings.warn(f"no network map for {tables.label}: {exc}", ReplayWarning, 2)
                 continue
+        if "network" in figures:
             fig = plots.network_map(
                 nodes, edges,
                 title=f"{tables.label}: network at the end of {when:%B %Y} (replicate {replicate})",
             )  # fmt: skip
             save(fig, f"network{suffix}_{when}")
+        if "map" in figures:  # one map per chosen country metric (default: stability)
+            n = tables.countries["replicate"].nunique()
+            for metric in [m for m in chosen if m not in regional_names] or ["stability"]:
+                fig = plots.country_map(
+                    tables.countries, metric, month=str(when), edges=edges,
+                    title=f"{tables.label}: {plots.metric_title(metric)}, {when:%B %Y} (mean of "
+                    f"{n} replicate(s); partners, groups and blocs of replicate {replicate})",
+                )  # fmt: skip
+                save(fig, f"map_{metric}{suffix}_{when}")
         if "events" in figures:
             try:
                 n = tables.regional["replicate"].nunique()

@@ -1,14 +1,16 @@
 """The model's output: metric definitions, the DataCollector set-up and tidy DataFrames.
 
-Every metric has a name, a unit, a range and a one-line meaning (``COUNTRY_METRICS``,
-``REGIONAL_METRICS``); ``docs/ODD.md`` prints the same tables. Values are recorded by Mesa's
-``DataCollector`` at the end of each monthly step, so Mesa's own tools work on them; the
+Every metric has a name, a unit, a range, a one-line meaning and the label figures show
+(``COUNTRY_METRICS``, ``REGIONAL_METRICS``, both in ``METRICS``; :func:`describe` resolves
+``influence_USA`` and the like); ``docs/ODD.md`` prints the same tables. Values are recorded
+by Mesa's ``DataCollector`` at the end of each monthly step, so Mesa's own tools work on them; the
 helpers here turn them into tidy pandas DataFrames with real dates.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from functools import partial
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
@@ -23,63 +25,205 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Metric:
-    """A recorded quantity: its unit, range and meaning."""
+    """A recorded quantity: its unit, range, meaning and the label figures show.
+
+    ``name`` is the column name (``<POWER>`` and ``<BLOC>`` stand for any power or bloc id);
+    ``unit`` the unit of a value ("deaths per month", "index"); ``range`` the values it can
+    take; ``meaning`` one line of what it is; ``label`` the short name of the quantity a
+    figure shows as a title or legend (``{power}`` and ``{bloc}`` are replaced by a name).
+    """
 
     name: str
     unit: str
     range: str
     meaning: str
+    label: str = ""
+
+    @property
+    def scale(self) -> str:
+        """The numeric range, when it has one (``"0-1"``; ``""`` for ``">= 0"``)."""
+        first = self.range.split(",")[0].strip()
+        return first if first[:1].isdigit() else ""
+
+    @property
+    def unit_text(self) -> str:
+        """Unit and numeric range, as an axis shows them: ``"index, 0-1"``, ``"fighters"``."""
+        return f"{self.unit}, {self.scale}" if self.scale else self.unit
+
+    @property
+    def axis_label(self) -> str:
+        """Label with unit, for an axis or colour bar: ``"Stability (index, 0-1)"``."""
+        label = self.label or self.name.replace("_", " ")
+        return f"{label} ({self.unit_text})" if self.unit else label
+
+    def for_id(self, ident: str, name: str | None = None) -> Metric:
+        """The record of a pattern (``influence_<POWER>``) for one id (``influence_USA``),
+        its label naming ``name`` (default: the id)."""
+        prefix = self.name.split("<")[0]
+        shown = name or ident
+        return replace(
+            self,
+            name=f"{prefix}{ident}",
+            label=self.label.format(power=shown, bloc=shown),
+            meaning=self.meaning.replace("the power", shown).replace("the bloc", shown),
+        )
 
 
 COUNTRY_METRICS: tuple[Metric, ...] = (
     Metric(
-        "stability", "index", "0-1", "Weighted mean of control, legitimacy and 1 - violence index."
+        "stability",
+        "index",
+        "0-1",
+        "Weighted mean of control, legitimacy and 1 - violence index.",
+        "Stability",
     ),
-    Metric("control", "share", "0-1", "Share of territory under state control."),
-    Metric("legitimacy", "index", "0-1", "State legitimacy (1 - FSI P1/10 at start)."),
-    Metric("hardship", "index", "0-1", "Economic hardship ((FSI E1 + P2)/20 at start)."),
-    Metric("grievance", "index", "0-1", "Epstein's grievance: hardship x (1 - legitimacy)."),
+    Metric(
+        "control", "share", "0-1", "Share of territory under state control.", "Territorial control"
+    ),
+    Metric(
+        "legitimacy",
+        "index",
+        "0-1",
+        "State legitimacy (1 - FSI P1/10 at start).",
+        "State legitimacy",
+    ),
+    Metric(
+        "hardship",
+        "index",
+        "0-1",
+        "Economic hardship ((FSI E1 + P2)/20 at start).",
+        "Economic hardship",
+    ),
+    Metric(
+        "grievance",
+        "index",
+        "0-1",
+        "Epstein's grievance: hardship x (1 - legitimacy).",
+        "Grievance",
+    ),
     Metric(
         "fatalities",
         "deaths per month",
         ">= 0",
         "Conflict deaths in the month (all sides and civilians).",
+        "Conflict deaths",
     ),
-    Metric("insurgent_strength", "fighters", ">= 0", "Insurgent fighters present (all groups)."),
     Metric(
-        "security", "troop-equivalents", ">= 0", "National, foreign and allied security effect."
+        "insurgent_strength",
+        "fighters",
+        ">= 0",
+        "Insurgent fighters present (all groups).",
+        "Insurgent fighters",
+    ),
+    Metric(
+        "security",
+        "troop-equivalents",
+        ">= 0",
+        "National, foreign and allied security effect.",
+        "Security forces' effect",
     ),
     Metric(
         "deterrence",
         "probability",
         "0-1",
         "Epstein's arrest probability facing a would-be insurgent.",
+        "Deterrence",
     ),
-    Metric("abuse", "index", "0-1", "Memory of abuses by state and foreign forces."),
-    Metric("coup_hazard", "per month", "0-1", "Probability of a successful coup in the month."),
-    Metric("regime", "category", "civilian / junta / transition", "Who rules."),
+    Metric(
+        "abuse", "index", "0-1", "Memory of abuses by state and foreign forces.", "Memory of abuses"
+    ),
+    Metric(
+        "coup_hazard",
+        "per month",
+        "0-1",
+        "Probability of a successful coup in the month.",
+        "Coup hazard",
+    ),
+    Metric("regime", "category", "civilian / junta / transition", "Who rules.", "Regime"),
     Metric(
         "influence_<POWER>",
         "share",
         "0-1, sum <= 1",
         "Share of the power in the country's alignment; the rest is autonomy.",
+        "Influence of {power}",
     ),
 )
 
 REGIONAL_METRICS: tuple[Metric, ...] = (
-    Metric("regional_stability", "index", "0-1", "Population-weighted mean of country stability."),
-    Metric("total_fatalities", "deaths per month", ">= 0", "Conflict deaths in all countries."),
-    Metric("total_insurgents", "fighters", ">= 0", "Insurgent fighters in the region."),
     Metric(
-        "regional_influence_<POWER>", "share", "0-1", "Population-weighted mean influence share."
+        "regional_stability",
+        "index",
+        "0-1",
+        "Population-weighted mean of country stability.",
+        "Regional stability",
     ),
-    Metric("western_influence", "share", "0-1", "Sum of the regional influence of Western powers."),
-    Metric("russian_influence", "share", "0-1", "Regional influence of Russia (RUS)."),
-    Metric("n_juntas", "count", ">= 0", "Countries ruled by a junta."),
-    Metric("bloc_size_<BLOC>", "count", ">= 0", "Members of the bloc (0 while inactive)."),
+    Metric(
+        "total_fatalities",
+        "deaths per month",
+        ">= 0",
+        "Conflict deaths in all countries.",
+        "Conflict deaths, region",
+    ),
+    Metric(
+        "total_insurgents",
+        "fighters",
+        ">= 0",
+        "Insurgent fighters in the region.",
+        "Insurgent fighters, region",
+    ),
+    Metric(
+        "regional_influence_<POWER>",
+        "share",
+        "0-1",
+        "Population-weighted mean influence share.",
+        "Regional influence of {power}",
+    ),
+    Metric(
+        "western_influence",
+        "share",
+        "0-1",
+        "Sum of the regional influence of Western powers.",
+        "Western influence",
+    ),
+    Metric(
+        "russian_influence",
+        "share",
+        "0-1",
+        "Regional influence of Russia (RUS).",
+        "Russian influence",
+    ),
+    Metric("n_juntas", "count", ">= 0", "Countries ruled by a junta.", "Countries ruled by juntas"),
+    Metric(
+        "bloc_size_<BLOC>",
+        "count",
+        ">= 0",
+        "Members of the bloc (0 while inactive).",
+        "Members of {bloc}",
+    ),
 )
 """Regional metrics. Names differ from the country metrics so that tools merging the two
 (``mesa.batch_run``) cannot confuse them."""
+
+METRICS: dict[str, Metric] = {m.name: m for m in (*COUNTRY_METRICS, *REGIONAL_METRICS)}
+"""Every metric by name (patterns such as ``influence_<POWER>`` under the pattern): the one
+table of labels, units and meanings that figures, the dashboard and reports read."""
+
+
+def describe(name: str, names: Mapping[str, str] | None = None) -> Metric:
+    """The record of metric ``name``, patterns resolved (``influence_RUS`` ->
+    "Influence of Russia" when ``names`` maps ``RUS`` to "Russia").
+
+    Raises:
+        KeyError: ``name`` is no metric of the model (the message lists the known ones).
+    """
+    if name in METRICS:
+        return METRICS[name]
+    for pattern, metric in METRICS.items():
+        prefix = pattern.split("<")[0]
+        if "<" in pattern and name.startswith(prefix) and len(name) > len(prefix):
+            ident = name[len(prefix) :]
+            return metric.for_id(ident, (names or {}).get(ident))
+    raise KeyError(f"{name!r} is not a metric; known: {', '.join(METRICS)}")
 
 
 def country_fields(model: SahelModel) -> dict[str, Any]:
