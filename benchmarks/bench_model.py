@@ -133,8 +133,8 @@ def bench_workload(runs: int, months: int = W_MONTHS) -> dict[str, Any]:
     ``datacollector.collect`` replaced by a no-op on the instance; and with ``collect``
     wrapped by a timer (direct measurement of its share).
     """
-    from sim.world.model import SahelModel
     from sim.scenario import load_scenario
+    from sim.world.model import SahelModel
 
     spec = load_scenario(W_SCENARIO)
     SahelModel(spec, rng=0, months=months).run()  # warm-up: caches, lazy imports
@@ -363,8 +363,8 @@ def _size(model: Any) -> tuple[int, int]:
 def bench_scaling(sizes: list[int], reps: int, months: int, scaled_powers: bool) -> dict[str, Any]:
     """Time ``months`` steps on synthetic worlds of each size; the model is built untimed."""
     from sim.errors import ScenarioError
-    from sim.world.model import SahelModel
     from sim.scenario import validate_data
+    from sim.world.model import SahelModel
 
     rows: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []

@@ -825,8 +825,9 @@ def viz(
         )
     chosen = str(Path(scenario).resolve()) if Path(scenario).is_file() else scenario
     env = {**os.environ, "SAHEL_VIZ_SCENARIO": chosen, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    command = [sys.executable, "-m", "solara", "run", "sim.views.app", "--production", "--host", host,
-               "--port", str(port), "--no-open" if no_browser else "--open"]  # fmt: skip
+    command = [sys.executable, "-m", "solara", "run", "sim.views.app", "--production",
+               "--host", host, "--port", str(port),
+               "--no-open" if no_browser else "--open"]  # fmt: skip
     err_console.print(f"sahel viz: {scenario} at http://{host}:{port}/ (Ctrl-C stops it)")
     sys.stdout.flush()
     sys.stderr.flush()
