@@ -8,6 +8,7 @@ or ``SAHEL_DEBUG=1``), exit code 1.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import sys
@@ -31,6 +32,9 @@ def _debugging() -> bool:
     return _debug["on"] or os.environ.get("SAHEL_DEBUG", "") not in ("", "0")
 
 
+_DISK_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
 def _report(exc: Exception) -> int:
     """Print the one line that ends a failed command and return its exit code.
 
@@ -46,6 +50,14 @@ def _report(exc: Exception) -> int:
         prefix = "" if isinstance(exc, Interrupted) else "error: "
         err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         return exc.exit_code
+    if isinstance(exc, OSError) and exc.errno in _DISK_FULL:  # while writing final files
+        where = f" while writing {exc.filename}" if exc.filename else ""
+        err_console.print(
+            f"error: the disk is full{where}; every file written is whole; free some space, "
+            f"then {_resume_command()}",
+            markup=False, highlight=False,
+        )  # fmt: skip
+        return 1
     if _debugging():
         raise exc
     what = " ".join(str(exc).split())
