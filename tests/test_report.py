@@ -102,7 +102,7 @@ def test_sahel_plot_writes_the_selected_figures(run_dir: Path, tmp_path: Path) -
     assert res.returncode == 0, res.stderr
     printed = [Path(line) for line in res.stdout.split()]
     stems = {"time_series_total_fatalities", "time_series_control", "influence",
-             "network_2024-06", "events"}  # fmt: skip
+             "network_2024-06", "map_control_2024-06", "events"}  # fmt: skip
     assert {p.name for p in printed} == {f"{s}.{f}" for s in stems for f in ("png", "svg")}
     for path in printed:
         assert path.parent == out and path.stat().st_size > 1000
@@ -148,7 +148,9 @@ def test_sahel_report_on_a_run(run_dir: Path) -> None:
     assert all(str(seed) in text for seed in manifest["seeds"])
     assert "| fatalities per year |" in text and "| NER |" in text
     links = re.findall(r"!\[[^]]*\]\(([^)]+)\)", text)
-    assert len(links) == 8 + 3  # 8 default metrics; influence, network, events
+    maps = [link for link in links if Path(link).name.startswith("map_")]
+    assert maps, "the report draws the country map"
+    assert len(links) - len(maps) == 8 + 3  # 8 default metrics; influence, network, events
     for link in links:
         assert (run_dir / link).is_file()
 
