@@ -11,8 +11,7 @@ edge type (key)           direction           attributes
 ``presence``              group -> country    ``fighters``, ``share`` (territory contested)
 ``partnership``           power -> country    ``troops``, ``aid_musd``, ``econ_musd``,
                                               ``isr``, ``air``, ``base``, ``posture``,
-                                              ``locked``,
-                                              ``leaving``, ``target``
+                                              ``locked``, ``leaving``, ``target``
 ``membership``            country -> bloc     ``status`` (member, suspended, leaving),
                                               ``exit_month``
 ``rivalry``               group <-> group     (both directions stored)
@@ -115,8 +114,8 @@ class SahelNetwork:
     def set_partnership(self, power: str, country: str) -> PartnershipEdge:
         """Add (or reset) an empty, active partnership of ``power`` in ``country``."""
         record = PartnershipEdge(
-            troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, air=False, base=False, posture="active",
-            suspended_by=None, locked=False, leaving=False, target=0.0,
+            troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, air=False, base=False,
+            posture="active", suspended_by=None, locked=False, leaving=False, target=0.0,
         )  # fmt: skip
         return cast(PartnershipEdge, self._set_edge(power, country, "partnership", record))
 

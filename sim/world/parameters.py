@@ -84,6 +84,16 @@ class Parameters(BaseModel):
         "Aimed share of a foreign contingent's fire at full control, before its surveillance; "
         "foreign troops lack local knowledge (assumption).",
     )
+    holding_visibility: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "v: share of insurgent fire positions a state-side force can target where the "
+        "insurgents hold the zone: fighters who hold towns fight in the open (Gao and the "
+        "Ifoghas, 2013; Boko Haram's towns, 2014-15); departure from Kress and Szechtman, "
+        "whose insurgents always hide (assumption).",
+    )
     isr_gain: float = _p(
         0.7,
         0.0,
@@ -97,8 +107,8 @@ class Parameters(BaseModel):
         0.0,
         5.0,
         "per air detachment",
-        "Rise in the effectiveness of national forces per air-support detachment (strike "
-        "aircraft, helicopters, armed drones) of a partner; assumption.",
+        "Rise in the effectiveness of every state-side force per air-support detachment "
+        "(strike aircraft, helicopters, armed drones) of a partner; assumption.",
     )
     aid_gain: float = _p(
         0.5,

@@ -61,8 +61,10 @@ class Country(mesa.Agent):
         self.capacity = spec.capacity
         self.legitimacy = spec.legitimacy
         self.legitimacy_base = spec.legitimacy
-        self.control = spec.control
+        # All territory lost is lost in the zone; where the stated control implies more
+        # land lost than the zone holds, the zone is wholly lost.
         self.zone_control = max(0.0, 1.0 - (1.0 - spec.control) / spec.periphery_area)
+        self.control = 1.0 - spec.periphery_area * (1.0 - self.zone_control)
         self.hardship = spec.hardship
         self.hardship_base = spec.hardship
         self.abuse = spec.abuse
@@ -201,12 +203,14 @@ class Country(mesa.Agent):
         base defence and Epstein's arrest probability.
 
         Army: forces x tau engaged, tau = min(1, (tau_0 + 1 - z) x offensive gain), of
-        effectiveness capacity x exp(-morale_loss x loss memory) x (1 + g_air n_air) x
-        (1 + g_aid aid / (aid + aid_half)). Militia: all members, of ``militia_effectiveness``.
-        Allies: a share of mutual-defence partners' army power. Each foreign contingent:
-        its troops at the power's effectiveness (x the suspended share). Every force aims a
-        share iota = 1 - (1 - iota_0 z) exp(-g_ISR n_ISR) of its fire (information from
-        control, plus surveillance).
+        effectiveness capacity x exp(-morale_loss x loss memory) x (1 + g_aid aid / (aid +
+        aid_half)). Militia: all members, of ``militia_effectiveness``. Allies: a share of
+        mutual-defence partners' army power. Each foreign contingent: its troops at the
+        power's effectiveness (x the suspended share). Air support multiplies every force's
+        effectiveness by (1 + g_air n_air). Every force aims a share
+        iota = 1 - (1 - iota_0 z)(1 - v (1 - z)) exp(-g_ISR n_ISR) of its fire: information
+        from control (informants), from insurgents fighting in the open where they hold the
+        zone, and from surveillance.
 
         Balance B = E / (E + w sum_g lambda_g (F_g + R_g)), E the state side's combat power.
         Arrest probability P = 1 - exp(-k C / (A + A_0)), C = sum of troops x iota (troops
@@ -221,21 +225,24 @@ class Country(mesa.Agent):
             n_air += c.air
             aid += c.aid_musd
             foreign_troops += c.troops
-        unaimed = math.exp(-p.isr_gain * n_isr)
+        # Unaimed share of fire: what neither informants (control), insurgents fighting in
+        # the open (where they hold the zone) nor surveillance reveal.
+        unaimed = (1.0 - p.holding_visibility * (1.0 - z)) * math.exp(-p.isr_gain * n_isr)
+        air = 1.0 + p.air_gain * n_air
         engaged = min(1.0, p.ci_commitment + 1.0 - z)
         if self.offensive:
             engaged = min(1.0, engaged * p.offensive_gain)
         morale = math.exp(-p.morale_loss * self.loss_memory)
         aid_effect = p.aid_gain * aid / (aid + p.aid_half_musd) if aid > 0.0 else 0.0
         base = self.capacity * morale
-        effectiveness = base * (1.0 + p.air_gain * n_air) * (1.0 + aid_effect)
+        effectiveness = base * air * (1.0 + aid_effect)
         army = Force(STATE, 0, self.forces * engaged, effectiveness,
                      1.0 - (1.0 - p.army_intelligence * z) * unaimed, 1.0, 1.0)  # fmt: skip
         forces = [army]
         self.national_security = self.forces * engaged * base
         if self.militia is not None and self.militia.members > 0.0:
             forces.append(
-                Force(MILITIA, 1, self.militia.members, p.militia_effectiveness,
+                Force(MILITIA, 1, self.militia.members, p.militia_effectiveness * air,
                       1.0 - (1.0 - p.militia_intelligence * z) * unaimed, p.militia_harm, 1.0,
                       non_state=True)
             )  # fmt: skip
@@ -245,7 +252,7 @@ class Country(mesa.Agent):
                 allied += p.bloc_defence_share * (bloc.pooled_security - self.national_security)
         if allied > 0.0:
             forces.append(
-                Force(ALLIES, 2, allied, 1.0, 1.0 - (1.0 - p.foreign_intelligence * z) * unaimed,
+                Force(ALLIES, 2, allied, air, 1.0 - (1.0 - p.foreign_intelligence * z) * unaimed,
                       1.0, p.soldier_exposure_foreign)
             )  # fmt: skip
         foreign_iota = 1.0 - (1.0 - p.foreign_intelligence * z) * unaimed
@@ -253,20 +260,21 @@ class Country(mesa.Agent):
         for power_id, c in contributions.items():
             if c.troops > 0.0:
                 forces.append(
-                    Force(power_id, FORCE_SLOTS + c.slot, c.troops, c.effectiveness, foreign_iota,
+                    Force(power_id, FORCE_SLOTS + c.slot, c.troops, c.effectiveness * air,
+                          foreign_iota,
                           c.harm, p.soldier_exposure_foreign)
                 )  # fmt: skip
             # What the partner adds to the state's fight, in te: its troops' combat power,
             # the army power its air support and aid add, and its surveillance valued as
             # the aimed fire it adds to the army.
-            added = c.troops * c.effectiveness
-            added += army_power * p.air_gain * c.air / (1.0 + p.air_gain * n_air)
+            added = c.troops * c.effectiveness * air
+            added += army_power * p.air_gain * c.air / air
             if aid > 0.0:
                 added += army_power * aid_effect / (1.0 + aid_effect) * c.aid_musd / aid
             if c.isr > 0.0:
-                without = 1.0 - (1.0 - p.army_intelligence * z) * math.exp(
-                    -p.isr_gain * (n_isr - c.isr)
-                )
+                without = 1.0 - (1.0 - p.army_intelligence * z) * (
+                    1.0 - p.holding_visibility * (1.0 - z)
+                ) * math.exp(-p.isr_gain * (n_isr - c.isr))
                 added += army_power * (army.intelligence - without)
             self.foreign_effect[power_id] = added
             self.engagement[power_id] = added + c.econ_musd * p.econ_troop_equivalent
@@ -533,7 +541,8 @@ class Country(mesa.Agent):
             + p.coup_trap_weight * trap
             - p.coup_protection_weight * protection
         )
-        return min(p.coup_hazard_max, p.coup_hazard_scale * p.coup_base_hazard * math.exp(log_h))
+        hazard = p.coup_hazard_scale * p.coup_base_hazard * math.exp(min(log_h, 50.0))
+        return min(p.coup_hazard_max, hazard)
 
 
 def _clip(x: float) -> float:

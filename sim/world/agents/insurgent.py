@@ -175,11 +175,12 @@ class InsurgentGroup(mesa.Agent):
         """Move fighters across borders within the group's theatre, toward weaker control.
 
         Between two countries where the group is present, fighters flow both ways: a share
-        sigma x (1 - c_j) / degree_i (degree: neighbours in the theatre) of those in i moves
+        sigma x (1 - z_j) / degree_i (degree: neighbours in the theatre) of those in i moves
         to j each month, and likewise back; only the net flow is moved, so fighters drift
         toward weaker control. Into a neighbour
         j where it is absent, each source i tries to open a cell with probability
-        pi_ij = pi x (1 - c_j) x f_i / (f_i + f_half); the group opens at most one cell a
+        pi_ij = pi x max(1 - z_j, floor) x f_i / (f_i + f_half) (z_j the state's control of j's
+        contested zone; the floor as in recruitment); the group opens at most one cell a
         month in j (chance 1 - prod_i (1 - pi_ij)), of ``seed_fighters`` (at most half the
         fighters of the strongest source). All moves are planned from the same state, then
         applied one after another, each capped by the fighters left at its origin.
@@ -200,7 +201,7 @@ class InsurgentGroup(mesa.Agent):
                 there = presence.get(other)
                 if there is None:
                     miss, source, best = seeds.get(other, (1.0, country, 0.0))
-                    miss *= 1.0 - pull * other.threat
+                    miss *= 1.0 - pull * max(other.threat, p.access_floor)
                     seeds[other] = (miss, country, f) if f > best else (miss, source, best)
                 elif country.idx < other.idx:
                     back = there["fighters"] * p.spread_flow_rate / max(1, len(self.reach[other]))
