@@ -4,10 +4,15 @@ its loaders."""
 from __future__ import annotations
 
 import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from sim.bundled import data_file
 from sim.studies.observed import (
     COUPS_FILE,
     GED_NIGERIA_FILE,
@@ -213,3 +218,59 @@ def test_ged_rejects_unknown_violence_types_and_estimates(tmp_path) -> None:
         load_ged_nigeria(path)
     with pytest.raises(ValueError, match="estimate"):
         ged_monthly(load_ged_nigeria(), estimate="median")
+
+
+# --- periphery area shares (data/periphery.csv, scripts/make_periphery.py) -----------------
+
+ROOT = Path(__file__).resolve().parents[1]
+PERIPHERY_FILE = ROOT / "data" / "periphery.csv"
+MAKE_PERIPHERY = ROOT / "scripts" / "make_periphery.py"
+
+
+def _make_periphery(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(MAKE_PERIPHERY), *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_periphery_file_is_what_the_script_writes(tmp_path) -> None:
+    out = tmp_path / "periphery.csv"
+    done = _make_periphery("--output", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == PERIPHERY_FILE.read_bytes()
+
+
+def test_periphery_shares_are_sane() -> None:
+    table = pd.read_csv(PERIPHERY_FILE).set_index("iso3")
+    assert list(table.columns) == ["regions", "area_share", "source"]
+    assert set(MODEL_COUNTRIES) <= set(table.index)
+    assert ((table["area_share"] > 0) & (table["area_share"] <= 1)).all()
+    assert 0.2 < table.loc["NER", "area_share"] < 0.4
+    # the two zones make up Niger's periphery (up to rounding to three decimals)
+    zones = table.loc["NER_liptako", "area_share"] + table.loc["NER_lakechad", "area_share"]
+    assert zones == pytest.approx(table.loc["NER", "area_share"], abs=0.0015)
+    # Lac is a small corner of Chad; Mali's centre and north are most of Mali
+    assert table.loc["TCD", "area_share"] < 0.05 < 0.6 < table.loc["MLI", "area_share"]
+    # every named unit exists in the admin-1 file
+    geo = json.loads(data_file("naturalearth_admin1_10m.geojson").read_text("utf-8"))
+    units = {(f["properties"]["adm0_a3"], f["properties"]["name"]) for f in geo["features"]}
+    for iso3, row in table.iterrows():
+        country = str(iso3).split("_")[0]
+        for name in row["regions"].split(";"):
+            assert (country, name) in units, (iso3, name)
+
+
+def test_periphery_script_refuses_a_missing_unit_and_writes_nothing(tmp_path) -> None:
+    geo = json.loads(data_file("naturalearth_admin1_10m.geojson").read_text("utf-8"))
+    geo["features"] = [f for f in geo["features"] if f["properties"]["name"] != "Diffa"]
+    bad = tmp_path / "admin1.geojson"
+    bad.write_text(json.dumps(geo), encoding="utf-8")
+    out = tmp_path / "periphery.csv"
+    done = _make_periphery("--input", str(bad), "--output", str(out))
+    assert done.returncode == 2
+    assert "admin1.geojson" in done.stderr and "Diffa" in done.stderr
+    assert not out.exists() and list(tmp_path.iterdir()) == [bad]
