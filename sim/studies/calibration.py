@@ -48,15 +48,16 @@ PARAMETER_FILE = calibrated_parameter_file()
 
 FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("recruitment_rate", 1e-5, 1e-2, log=True),
-    FreeParameter("armed_share", 1e-3, 0.15, log=True),
-    FreeParameter("kill_rate", 1e-3, 0.2, log=True),
+    FreeParameter("armed_share", 1e-3, 0.8, log=True),
+    FreeParameter("kill_rate", 1e-3, 0.3, log=True),
+    FreeParameter("search_fighters", 100.0, 100000.0, log=True),
     FreeParameter("insurgent_fire", 5e-4, 0.2, log=True),
     FreeParameter("collateral_ratio", 0.01, 3.0, log=True),
     FreeParameter("insurgent_selective", 5e-4, 0.3, log=True),
     FreeParameter("insurgent_terror", 1e-4, 0.3, log=True),
     FreeParameter("state_abuse_rate", 1e-3, 0.5, log=True),
     FreeParameter("massacre_rate", 0.002, 1.0, log=True),
-    FreeParameter("fighter_weight", 0.1, 30.0, log=True),
+    FreeParameter("fighter_weight", 0.3, 300.0, log=True),
     FreeParameter("deterrence_scale", 0.03, 15.0, log=True),
     FreeParameter("raid_share", 0.002, 0.5, log=True),
     FreeParameter("seed_rate", 0.003, 0.8, log=True),
@@ -65,7 +66,7 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
 """The free parameters and their search ranges (log scale, two to three orders of magnitude
 each, wide enough that a fitted value near a bound says the data push it there). Why these:
 recruitment and the armed share set how fast and how far groups grow (Epstein's pool);
-the kill rate and insurgent fire the two sides' attrition (Deitchman; Kress and Szechtman);
+the kill rate, the search scale and insurgent fire the two sides' attrition (Deitchman; Kress and Szechtman);
 the collateral ratio and the state abuse rate the state side's violence against civilians,
 the selective, terror and massacre rates the insurgents' (Kalyvas), which together fix the
 split of deaths between UCDP's categories; the fighter weight how fast insurgents take

@@ -49,6 +49,16 @@ class Parameters(BaseModel):
         "from Serval (~4,000 French and ~1,500 Malian te, ~700 jihadists killed in 2013); "
         "fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
     )
+    search_fighters: float = _p(
+        3000.0,
+        10.0,
+        200000.0,
+        "fighters",
+        "H: insurgent numbers at which aimed fire finds half the targets it could; below H "
+        "fighters hide among the people and attrition is proportional to forces x fighters "
+        "(Deitchman's guerrilla law), above it to forces alone (Lanchester's aimed fire); "
+        "fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
     insurgent_fire: float = _p(
         0.01,
         0.0002,
@@ -208,15 +218,16 @@ class Parameters(BaseModel):
         0.0,
         1.0,
         "per month",
-        "Monthly chance that a government facing insurgents with the means to attack (balance "
-        "above offensive_balance) launches an offensive (assumption).",
+        "Monthly chance that a government that has lost more of the contested zone than "
+        "offensive_threat launches an offensive (assumption).",
     )
-    offensive_balance: float = _p(
-        0.5,
+    offensive_threat: float = _p(
+        0.2,
         0.0,
         1.0,
-        "balance of forces",
-        "Balance of forces above which a government has the means for an offensive (assumption).",
+        "share of the zone lost",
+        "Loss of control of the contested zone above which a government launches offensives "
+        "(assumption).",
     )
     mobilisation_rate: float = _p(
         0.01,
@@ -319,7 +330,7 @@ class Parameters(BaseModel):
     armed_share: float = _p(
         0.01,
         0.0001,
-        0.2,
+        1.0,
         "fighters per willing person",
         "phi: ceiling of the fighters as a share of the willing pool (arms, money and "
         "organisation limit who can be armed); fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
@@ -508,7 +519,7 @@ class Parameters(BaseModel):
     fighter_weight: float = _p(
         1.0,
         0.05,
-        50.0,
+        500.0,
         "te per fighter",
         "w: combat weight of one fighter against one troop-equivalent in the balance of forces "
         "B = E / (E + w sum lambda F) that control moves toward (assumption; fitted to UCDP "

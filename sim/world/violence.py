@@ -6,14 +6,17 @@ militia, allied bloc forces, each foreign contingent), built each month by
 fighters of each group present plus the raiders from next door. :func:`clash` then computes,
 in this order:
 
-1. **Attrition of insurgents** (Kress and Szechtman 2009, after Deitchman 1962). A force's
-   engaged combat power is E_j = n_j e_j pi, with pi = A / (A + A_half) the intensity of
-   fighting (A fighters and raiders present). A share iota_j of its fire is *aimed*
-   (targets identified: information comes from control, and surveillance adds to it) and
-   kills fighters at rate mu; the rest is *area fire*, which hits fighters only in
-   proportion to their share of the zone's people, A / N, and kills bystanders:
-       fighters killed   K = mu sum_j E_j (iota_j + (1 - iota_j) A / N)   (at most A / 2)
-       bystanders killed C = mu c_r sum_j E_j (1 - iota_j) h_j (1 - A / N)
+1. **Attrition of insurgents** (Kress and Szechtman 2009, after Deitchman 1962). A force
+   of combat power P_j = n_j e_j (troops x effectiveness) aims a share iota_j of its fire
+   (targets identified: information from control, from insurgents fighting in the open,
+   and from surveillance); aimed fire finds a share A / (A + H) of the targets it could (A
+   fighters and raiders present; below H they hide, and attrition is proportional to
+   forces x fighters, Deitchman's guerrilla law). The rest is *area fire*, which hits
+   fighters only in proportion to their share of the zone's people, A / N, and kills
+   bystanders in proportion to the fighting's intensity pi = A / (A + A_half):
+       fighters killed   K = mu sum_j P_j (iota_j A / (A + H) + (1 - iota_j) A / N)
+                             (at most A / 2)
+       bystanders killed C = mu c_r sum_j P_j pi (1 - iota_j) h_j (1 - A / N)
    with h_j the force's harm profile and c_r the collateral ratio.
 2. **Insurgent fire** (Deitchman's guerrillas fire aimed shots): state-side personnel killed
    D = beta sum_g lambda_g (F_g + R_g) x (offensive_gain during an offensive), split over the
@@ -211,9 +214,14 @@ def clash(
     aimed_state = aimed_militia = 0.0
     collateral: dict[str, float] = {}
     exposure = 0.0
+    found = present / (present + p.search_fighters)  # share of aimed fire that finds a target
     for force in forces:
         engaged = force.power * intensity
-        hits = p.kill_rate * engaged * (force.intelligence + (1.0 - force.intelligence) * hidden)
+        hits = (
+            p.kill_rate
+            * force.power
+            * (force.intelligence * found + (1.0 - force.intelligence) * hidden)
+        )
         if force.non_state:
             aimed_militia += hits
         else:

@@ -149,14 +149,14 @@ class Country(mesa.Agent):
 
     # --- 4a. operations: tempo and mobilisation -------------------------------------------------
     def choose_tempo(self, shock: float) -> None:
-        """Launch an offensive when insurgents hold ground and the means are there.
+        """Launch an offensive when insurgents hold ground.
 
         A government not on an offensive, and not within ``offensive_months`` of the end of
         its last one, launches an offensive with monthly probability ``offensive_rate`` if
-        insurgents are present, it has lost part of the contested zone, and last month's
-        balance of forces exceeded ``offensive_balance``. During an offensive the engaged
-        share of the army is multiplied by ``offensive_gain``: more fighters killed, more
-        soldiers exposed, more bystanders harmed.
+        insurgents are present and it has lost more than ``offensive_threat`` of the
+        contested zone. During an offensive the engaged share of the army is multiplied by
+        ``offensive_gain``: more fighters killed, more soldiers exposed, more bystanders
+        harmed; the offensive lasts ``offensive_months``.
         """
         p = self.model.p
         month = self.model.month
@@ -164,8 +164,7 @@ class Country(mesa.Agent):
             return
         if (
             self.fighters + self.raiders > 0.0
-            and self.threat > 0.0
-            and self.balance > p.offensive_balance
+            and self.threat > p.offensive_threat
             and shock < p.offensive_rate
         ):
             self.offensive_until = month + round(p.offensive_months) - 1
