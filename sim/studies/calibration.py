@@ -66,7 +66,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
 """The free parameters and their search ranges (log scale, two to three orders of magnitude
 each, wide enough that a fitted value near a bound says the data push it there). Why these:
 recruitment and the armed share set how fast and how far groups grow (Epstein's pool);
-the kill rate, the search scale and insurgent fire the two sides' attrition (Deitchman; Kress and Szechtman);
+the kill rate, the search scale and insurgent fire the two sides' attrition (Deitchman;
+Kress and Szechtman);
 the collateral ratio and the state abuse rate the state side's violence against civilians,
 the selective, terror and massacre rates the insurgents' (Kalyvas), which together fix the
 split of deaths between UCDP's categories; the fighter weight how fast insurgents take
