@@ -23,7 +23,7 @@ def sweep(months: int = 8, points: int = 3, reps: int = 6) -> tuple[SahelSimulat
             point=p,
             replicate=r,
             root_seed=ROOT_SEED,
-            params={"recruitment_rate": 15.0 + 10.0 * p, "ci_commitment": 0.1 * (p + 1)},
+            params={"recruitment_rate": 0.0001 + 0.0002 * p, "ci_commitment": 0.1 * (p + 1)},
         )
         for p in range(points)
         for r in range(reps)

@@ -260,7 +260,7 @@ def test_full_disk_ends_cleanly_and_resumes(small_disk: Path, tmp_path: Path) ->
 # --- item 3 and the whole command: kills, Ctrl-C and resumes of `sahel sweep` -------------
 
 SAHEL = str(Path(PYTHON).with_name("sahel"))
-SWEEP = ["sweep", "us_withdraws", "-p", "recruitment_rate=15:35:3", "--reps", "4"]
+SWEEP = ["sweep", "us_withdraws", "-p", "recruitment_rate=0.0001:0.0005:3", "--reps", "4"]
 SWEEP += ["--months", "6", "--workers", "2"]
 
 
@@ -412,7 +412,7 @@ def test_status_says_done_only_when_every_final_file_exists(
         assert result.exit_code == 0, result.output
         return result.output.strip().splitlines()[-1]
 
-    args = ("us_withdraws", ["recruitment_rate=15:35:2"])
+    args = ("us_withdraws", ["recruitment_rate=0.0001:0.0005:2"])
     with monkeypatch.context() as patch:
         patch.setattr(OutputFolder, "write_csv", killed_at_runs_csv)
         with pytest.raises(Interrupted):
