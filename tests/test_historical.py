@@ -22,7 +22,7 @@ def model(spec):
 def test_scenario_validates_and_spans_2012_to_2024(spec) -> None:
     assert spec.start == "2012-01"
     assert spec.end == "2024-12"
-    assert spec.parameters.coup_hazard_scale == 0.0  # coups are scheduled, not drawn
+    assert spec.coups == "scheduled"  # only the dated coups happen; the hazard is scored
     kinds = {ev.do for ev in spec.events}
     assert {"coup", "deploy", "withdraw", "form_bloc", "dissolve_bloc", "split"} <= kinds
 
@@ -45,6 +45,14 @@ def test_all_coups_are_the_scheduled_ones(spec, model) -> None:
     assert happened == scheduled
     assert [c for _, c in scheduled].count("MLI") == 3
     assert [c for _, c in scheduled].count("BFA") == 3
+
+
+def test_the_coup_hazard_is_recorded_though_coups_are_scheduled(model) -> None:
+    """`coups: scheduled` computes and records the hazard (scored against the coup record)
+    without drawing coups from it."""
+    hazard = model.country_frame()["coup_hazard"]
+    assert (hazard >= 0.0).all()
+    assert hazard.mean() > 0.0
 
 
 def test_regimes_follow_the_timeline(model) -> None:
