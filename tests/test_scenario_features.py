@@ -26,13 +26,14 @@ def write(path: Path, data: dict) -> Path:
 
 
 def test_parameter_file_sets_values_and_the_scenario_s_own_take_precedence(tmp_path) -> None:
-    write(tmp_path / "fitted.yaml", {"parameters": {"recruitment_rate": 31.5, "raid_share": 0.05}})
+    fitted = {"parameters": {"recruitment_rate": 0.0315, "raid_share": 0.05}}
+    write(tmp_path / "fitted.yaml", fitted)
     scn = write(
         tmp_path / "world.yaml",
         tiny_data({"parameter_file": "fitted.yaml", "parameters": {"raid_share": 0.3}}),
     )
     spec = load_scenario(scn)
-    assert spec.parameters.recruitment_rate == 31.5  # from the file
+    assert spec.parameters.recruitment_rate == 0.0315  # from the file
     assert spec.parameters.raid_share == 0.3  # the scenario's own value wins
 
 
@@ -47,7 +48,8 @@ def test_a_missing_parameter_file_names_the_scenario_field_and_the_path(tmp_path
 
 
 def test_an_unknown_parameter_in_the_file_is_reported_at_its_line_in_that_file(tmp_path) -> None:
-    (tmp_path / "fitted.yaml").write_text("parameters:\n  recruitment_rate: 30\n  raid_shar: 0.1\n")
+    text = "parameters:\n  recruitment_rate: 0.03\n  raid_shar: 0.1\n"
+    (tmp_path / "fitted.yaml").write_text(text)
     scn = write(tmp_path / "world.yaml", tiny_data({"parameter_file": "fitted.yaml"}))
     with pytest.raises(ScenarioError) as info:
         load_scenario(scn)
@@ -84,21 +86,47 @@ def test_a_group_raids_and_spreads_only_inside_its_theatre() -> None:
     assert bfa not in jnim.presence and bfa not in jnim.raids
 
 
-def test_recruitment_is_proportional_to_exposure() -> None:
-    """Same seed, same state: half the exposed population gives half the recruits."""
-    recruits = {}
-    for exposure in (1.0, 0.5):
-        spec = validate_data(tiny_data({"countries": {"NER": {"exposure": exposure}}}))
-        model = SahelModel(spec, rng=5)
-        ner, jnim = model.countries["NER"], model.groups["JNIM"]
-        ner.assess_security()
-        for country, edge in jnim.presence.items():
-            edge["share"] = 1.0 - country.control
-        before = jnim.presence[ner]["fighters"]
-        jnim.recruit(np.zeros(len(model.countries_in_order)))  # the same (mean) noise
-        recruits[exposure] = jnim.presence[ner]["fighters"] - before
-    assert recruits[1.0] > 0
-    assert recruits[0.5] == pytest.approx(0.5 * recruits[1.0])
+def recruits_at_start(patch: dict) -> tuple[float, float]:
+    """(recruits JNIM gains in NER in its first recruitment with mean noise, the documented
+    expectation rho W (F_g / F) max(0, 1 - F / (phi W)) x exp(-sd^2 / 2))."""
+    spec = validate_data(tiny_data(patch))
+    model = SahelModel(spec, rng=5)  # the world is mustered at construction
+    ner, jnim = model.countries["NER"], model.groups["JNIM"]
+    p = model.p
+    before = jnim.presence[ner]["fighters"]
+    pool = ner.willing_share() * ner.exposed_people * max(ner.threat, p.access_floor)
+    local = ner.fighters
+    room = max(0.0, 1.0 - local / (p.armed_share * pool))
+    sd = p.recruitment_dispersion
+    expected = p.recruitment_rate * pool * (before / local) * room * np.exp(-0.5 * sd * sd)
+    jnim.recruit(np.zeros(len(model.countries_in_order)))  # the same (mean) noise
+    return jnim.presence[ner]["fighters"] - before, expected
+
+
+@pytest.mark.parametrize("exposure", [1.0, 0.5, 0.2])
+def test_recruitment_follows_the_documented_formula_at_any_exposure(exposure) -> None:
+    """The willing pool is the exposed people (population x exposure) times Epstein's share
+    and the state's lost share of the zone; recruits are rho x pool x room."""
+    got, expected = recruits_at_start(
+        {"countries": {"NER": {"exposure": exposure}}, "parameters": {"armed_share": 0.05}}
+    )
+    assert expected > 0.0
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_recruitment_is_proportional_to_exposure_far_from_the_ceiling() -> None:
+    """Same seed, same state, a ceiling far away: half the exposed people, half the recruits."""
+    far = {"armed_share": 1.0, "recruitment_dispersion": 0.0}
+    full, _ = recruits_at_start({"countries": {"NER": {"exposure": 1.0}}, "parameters": far})
+    half, _ = recruits_at_start({"countries": {"NER": {"exposure": 0.5}}, "parameters": far})
+    assert full > 0
+    assert half == pytest.approx(0.5 * full, rel=0.01)
+
+
+def test_no_recruits_at_the_ceiling() -> None:
+    """Growth stops when the fighters reach phi x the willing pool."""
+    got, expected = recruits_at_start({"parameters": {"armed_share": 0.0001}})
+    assert expected == 0.0 and got == 0.0
 
 
 # --- split and mobilise -----------------------------------------------------------------------
