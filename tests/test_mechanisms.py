@@ -17,6 +17,7 @@ import pytest
 
 from sim.scenario import Scenario, validate_data
 from sim.world.model import SahelModel
+from tests.support import assert_clearly_positive, assert_mostly_positive
 
 RUSSIA = {
     "name": "Russia",
@@ -65,21 +66,6 @@ def paired_differences(
         fb = SahelModel(b, rng=seed, months=months).run().country_frame()
         out.append(summary(fb) - summary(fa))
     return np.array(out)
-
-
-def assert_clearly_positive(diff: np.ndarray) -> None:
-    """Mean paired difference above zero by more than three standard errors."""
-    se = diff.std(ddof=1) / math.sqrt(len(diff))
-    assert diff.mean() > 3 * se, (diff.mean(), se)
-
-
-def assert_mostly_positive(diff: np.ndarray) -> None:
-    """More positive than negative paired differences, beyond chance (sign test, one-sided
-    p < 0.001): for heavy-tailed outcomes (single massacres) where a mean says little."""
-    positive, negative = int((diff > 0).sum()), int((diff < 0).sum())
-    n = positive + negative
-    tail = sum(math.comb(n, k) for k in range(positive, n + 1)) / 2**n
-    assert tail < 0.001, (positive, negative)
 
 
 def window(frame: pd.DataFrame, iso: str, first: str, last: str) -> pd.DataFrame:
