@@ -120,10 +120,8 @@ def test_endogenous_coups_do_happen_when_the_hazard_is_high(tiny_model):
 
 
 def aimed_share(base: float, z: float, p, n_isr: float) -> float:
-    """iota = 1 - (1 - iota_0 z)(1 - v (1 - z)) exp(-g_ISR n_ISR), the documented aimed share."""
-    return 1.0 - (1.0 - base * z) * (1.0 - p.holding_visibility * (1.0 - z)) * math.exp(
-        -p.isr_gain * n_isr
-    )
+    """iota = 1 - (1 - iota_0 z) exp(-g_ISR n_ISR), the documented aimed share."""
+    return 1.0 - (1.0 - base * z) * math.exp(-p.isr_gain * n_isr)
 
 
 def hand_forces(model: SahelModel, iso: str) -> dict[str, tuple[float, float, float]]:
@@ -327,17 +325,20 @@ ALONE = {
 
 def expected_clash(model: SahelModel, fighters: float) -> dict[str, float]:
     """The clash's expected deaths in NER from the violence docstring:
-    K = mu sum_j P_j (iota_j A / (A + H) + (1 - iota_j) A / N), at most A / 2;
+    K = mu sum_j P_j (iota_j A / (A + H) + v (1 - z) + (1 - iota_j) A / N), at most A / 2;
     C = mu c_r sum_j P_j pi (1 - iota_j) h_j (1 - A / N); D = beta lambda A."""
     p, ner = model.p, model.countries["NER"]
     a = fighters
     n = ner.exposed_people
     found, hidden = a / (a + p.search_fighters), a / n
+    spec = model.spec.countries["NER"]
+    z = max(0.0, 1.0 - (1.0 - spec.control) / spec.periphery_area)  # at the clash
+    open_ground = p.holding_visibility * (1.0 - z)  # insurgents fighting in the open
     intensity = a / (a + p.engagement_half_fighters)
     killed = collateral = 0.0
     for actor, (troops, eff, iota) in hand_forces(model, "NER").items():
         power = troops * eff
-        killed += p.kill_rate * power * (iota * found + (1.0 - iota) * hidden)
+        killed += p.kill_rate * power * (iota * found + open_ground + (1.0 - iota) * hidden)
         harm = 1.0 if actor == "state" else 0.0  # the US harm profile is 0 in ALONE
         collateral += (
             p.kill_rate * p.collateral_ratio * power * intensity * (1 - iota) * harm * (1 - hidden)
