@@ -197,11 +197,12 @@ def test_a_deployment_with_air_support_multiplies_effectiveness_and_base_defence
     assert model.powers["USA"].partnerships[model.countries["NER"]]["air"]
     # compare the month's forces with the same state's forces less the air support
     ner = model.countries["NER"]
+    ner.muster()  # from the state at the end of the month
     usa = ner.contributions["USA"]
     assert usa.air == 1.0
-    usa.air = 0.0
     flying = [f.effectiveness for f in ner.forces_engaged]
     defence = ner.base_defence
+    usa.air = 0.0
     ner.muster()
     p = model.p
     assert ner.base_defence == pytest.approx(defence * np.exp(p.base_defence_air))
