@@ -84,7 +84,10 @@ def test_violence_falls_after_the_offensives(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (model v2 as calibrated): Burkina Faso's 2019 median is about a tenth of UCDP's; the onset is right, the growth after it too slow",
+    reason=(
+        "known miss (model v2 as calibrated): Burkina Faso's 2019 median is about a tenth"
+        " of UCDP's; the onset is right, the growth after it too slow"
+    ),
 )
 def test_burkina_faso_2019_inside_ucdp_range_in_half_the_replicates(yearly, observed) -> None:
     """UCDP's low-high range for Burkina Faso 2019 is 698-1,541 deaths."""
@@ -118,7 +121,10 @@ def test_one_sided_share(yearly, observed, country, year, low, high) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (model v2 as calibrated): year-on-year halvings are about 3% of transitions, against UCDP's 11%: the trends are too smooth",
+    reason=(
+        "known miss (model v2 as calibrated): year-on-year halvings are about 3% of "
+        "transitions, against UCDP's 11%: the trends are too smooth"
+    ),
 )
 def test_violence_swings_year_to_year(yearly, observed) -> None:
     """Year-on-year halvings are at least 5% of the five conflict countries' transitions
@@ -138,7 +144,11 @@ def test_violence_reaches_burkina_faso_through_spread(yearly, observed) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (model v2 as calibrated): the Liptako groups' violence in Niger passes 100 deaths a year within two years of 2018 in fewer than half the replicates (about 4 in 10; in half of them it never does by 2019)",
+    reason=(
+        "known miss (model v2 as calibrated): the Liptako groups' violence in Niger "
+        "passes 100 deaths a year within two years of 2018 in fewer than half the "
+        "replicates (about 4 in 10; in half of them it never does by 2019)"
+    ),
 )
 def test_violence_reaches_tillaberi_through_spread(runs) -> None:
     """Deaths in Niger inflicted by the Liptako-Gourma groups (JNIM, IS Sahel: the Tillaberi
@@ -163,7 +173,12 @@ def test_the_coastal_states_stay_low(yearly) -> None:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="known miss (model v2 as calibrated): Benin's control falls to about 0.72 by 2026 in every replicate: with the fitted fighter weight (near its upper bound) the few fighters in its north win the balance of forces; the baseline still runs away there",
+    reason=(
+        "known miss (model v2 as calibrated): Benin's control falls to about 0.72 by 2026"
+        " in every replicate: with the fitted fighter weight (near its upper bound) the "
+        "few fighters in its north win the balance of forces; the baseline still runs "
+        "away there"
+    ),
 )
 def test_baseline_coastal_states_hold(tmp_path) -> None:
     """The 2024 baseline with no new intervention: Benin and Togo keep control >= 0.85 through
