@@ -337,8 +337,8 @@ def compare(
     horizon: Annotated[
         list[str] | None,
         typer.Option(
-            help="Report means from the start to these months, YYYY-MM[,YYYY-MM...]. "
-            "Default: the last month."
+            help="Report means up to these months, YYYY-MM[,YYYY-MM...], from the first month "
+            "the scenarios' events differ. Default: the last month."
         ),
     ] = None,
     out: Annotated[
@@ -351,6 +351,9 @@ def compare(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Compare two scenarios with paired seeds: means, paired difference and 95% CI.
+
+    Means are taken from the first month whose scheduled events differ (printed, and
+    recorded as window_start and in the manifest) to each horizon.
 
     Writes comparison.csv/.parquet (per horizon, metric and country: mean of A and B, B - A,
     95% CI, and how much pairing narrowed the interval against unpaired runs),
@@ -371,6 +374,8 @@ def compare(
             scheduler=scheduler, progress=report,
         )  # fmt: skip
     if not quiet:
+        d = result.divergence
+        out_console.print(f"windows start {d.month}: {d.reason}", markup=False, highlight=False)
         _print_comparison(result)
     err_console.print(f"wrote {target}/")
 
@@ -383,8 +388,9 @@ def _print_comparison(result) -> None:
     focus = {k.split("(")[-1].rstrip(")") for k in result.over_time if "(" in k}
     rows = last[(last["table"] == "regional") | last["country"].isin(focus)]
     table = Table(
-        title=f"{result.label_b} minus {result.label_a}, means from the start to "
-        f"{last['horizon'].iloc[0]} ({int(last['n'].iloc[0])} paired replicates)",
+        title=f"{result.label_b} minus {result.label_a}, means from "
+        f"{last['window_start'].iloc[0]} to {last['horizon'].iloc[0]} "
+        f"({int(last['n'].iloc[0])} paired replicates)",
         caption=f"negligible: the 95% CI excludes 0 but |B - A| < {NEGLIGIBLE_PERCENT:g}% of "
         f"{result.label_a}'s mean; within noise: the CI includes 0",
     )

@@ -24,11 +24,28 @@ if TYPE_CHECKING:
 
 
 def window_means(
-    table: pd.DataFrame, horizon: int, *, by: Sequence[str] = (), time: str = "month"
+    table: pd.DataFrame,
+    horizon: int,
+    *,
+    start: int = 0,
+    by: Sequence[str] = (),
+    time: str = "month",
 ) -> pd.DataFrame:
-    """Mean of every numeric column over times 0..``horizon`` (inclusive), per replicate and
-    group: one row per (replicate, *by)."""
-    window = table[table[time] <= horizon]
+    """Mean of every numeric column over times ``start``..``horizon`` (both inclusive), per
+    replicate and group: one row per (replicate, *by).
+
+    Args:
+        table: one row per replicate, time (and group).
+        horizon: last time of the window.
+        start: first time of the window (default 0: from the first time); a comparison
+            starts its windows where the two experiments first differ.
+
+    Raises:
+        ValueError: ``start`` after ``horizon`` (an empty window).
+    """
+    if start > horizon:
+        raise ValueError(f"window start {start} is after its end {horizon}; nothing to average")
+    window = table[(table[time] >= start) & (table[time] <= horizon)]
     keys = ["replicate", *by]
     numeric = [
         c

@@ -2,11 +2,12 @@
 
 :func:`compare_scenarios` runs A and B through the experiment engine (each into its own
 store, ``runs/a`` and ``runs/b``, so an interrupted comparison resumes) and compares every
-metric: the means of A and B, the paired difference B - A with its 95% confidence interval,
-the relative change, and in words whether the difference is real and large enough to matter
-(:func:`sim.engine.compare.assess`: *negligible* means below
-:data:`~sim.engine.compare.NEGLIGIBLE_PERCENT` percent of A's mean). Each metric's unit comes
-from the model's metric table (:mod:`sim.world.metrics`).
+metric, averaged over windows that start at the first month the two scenarios differ
+(:func:`divergence`) and end at each horizon: the means of A and B, the paired difference
+B - A with its 95% confidence interval, the relative change, and in words whether the
+difference is real and large enough to matter (:func:`sim.engine.compare.assess`:
+*negligible* means below :data:`~sim.engine.compare.NEGLIGIBLE_PERCENT` percent of A's mean).
+Each metric's unit comes from the model's metric table (:mod:`sim.world.metrics`).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sim.engine.compare import (
 )
 from sim.engine.core import make_run
 from sim.engine.outputs import OutputFolder
-from sim.scenario import Scenario, load_scenario, month_index
+from sim.scenario import Scenario, load_scenario, month_index, month_name
 from sim.studies.provenance import manifest
 from sim.studies.simulator import SahelSimulator
 
@@ -63,12 +64,17 @@ class Comparison:
 
     Attributes:
         table: one row per horizon, table (``regional`` or ``countries``), country and
-            metric, with ``unit``, ``mean_a``, ``mean_b``, ``diff`` (B - A), ``ci_low``/
-            ``ci_high`` (95%), ``relative_change_pct`` (percent of A's mean), ``assessment``
-            (``no difference``, ``within noise``, ``negligible``, ``increase``,
-            ``decrease``), ``paired_halfwidth``, ``unpaired_halfwidth`` and ``narrowing``.
+            metric: means over the window from ``window_start`` (the divergence month) to
+            ``horizon``, both inclusive, with ``unit``, ``mean_a``, ``mean_b``, ``diff``
+            (B - A), ``ci_low``/``ci_high`` (95%), ``relative_change_pct`` (percent of A's
+            mean), ``assessment`` (``no difference``, ``within noise``, ``negligible``,
+            ``increase``, ``decrease``), ``paired_halfwidth``, ``unpaired_halfwidth`` and
+            ``narrowing``.
         over_time: paired difference per month for the headline metrics.
         folder: where the runs, tables and figure were written (None if not written).
+        label_a, label_b: the scenarios' names.
+        divergence: the first month the two scenarios differ (:func:`divergence`), where
+            every window starts.
     """
 
     table: pd.DataFrame
@@ -76,17 +82,114 @@ class Comparison:
     folder: Path | None
     label_a: str
     label_b: str
+    divergence: Divergence
 
 
-def _horizon_index(scn: Scenario, months: int, horizon: str | None) -> int:
+@dataclass(frozen=True)
+class Divergence:
+    """Where two scenarios' histories part: the first month at which they differ.
+
+    Attributes:
+        month: that month, ``YYYY-MM``.
+        index: months after the scenarios' start (0: they differ from the start).
+        reason: how it was found, in words (the differing events, or why it is the start).
+    """
+
+    month: str
+    index: int
+    reason: str
+
+    def record(self) -> dict[str, Any]:
+        """JSON-ready, for the manifest."""
+        return {"month": self.month, "index": self.index, "reason": self.reason}
+
+
+WORLD_FIELDS_SKIPPED = ("name", "description", "extends", "parameter_file", "months", "seed",
+                        "events")  # fmt: skip
+"""Scenario fields that do not make two worlds differ at the start: labels, where the values
+came from (already resolved into the others), run length and seed (the comparison sets both)
+and the timeline (compared month by month)."""
+
+EVENT_TEXT = ("note", "source")
+"""Event fields that only document an event: two events differing only there are the same."""
+
+
+def _event_key(event: Any) -> str:
+    return str(event.model_dump_json(exclude=set(EVENT_TEXT)))
+
+
+def _event_words(event: Any) -> str:
+    what = [event.do, getattr(event, "power", None), getattr(event, "country", None)]
+    return " ".join(str(w) for w in what if w)
+
+
+def _event_difference(name_a: str, ea: list[Any], name_b: str, eb: list[Any]) -> str:
+    """In words, what one month's events of A and B do not share (``only in us_stays: stay
+    USA NER``), or that they are the same events in another order."""
+    keys_a, keys_b = [_event_key(e) for e in ea], [_event_key(e) for e in eb]
+    only_a = [_event_words(e) for e, k in zip(ea, keys_a, strict=True) if k not in keys_b]
+    only_b = [_event_words(e) for e, k in zip(eb, keys_b, strict=True) if k not in keys_a]
+    parts = [f"only in {n}: {'; '.join(w)}" for n, w in ((name_a, only_a), (name_b, only_b)) if w]
+    return ", ".join(parts) or "the same events in another order, or repeated"
+
+
+def divergence(a: Scenario, b: Scenario, months: int | None = None) -> Divergence:
+    """The first month at which scenarios ``a`` and ``b`` differ.
+
+    Two scenarios that start from different worlds (countries, powers, groups, blocs,
+    borders, rivalries or parameters differ) differ from the start. Otherwise their resolved
+    timelines are compared month by month: a month's events are the same when the two lists
+    hold the same events (all fields but :data:`EVENT_TEXT`) in the same order; the first
+    month where they are not is the divergence month. Scenarios whose timelines never differ
+    within the ``months`` simulated (default: the shorter scenario) diverge at the start: the
+    windows then cover the whole run.
+    """
+    start = month_index(a.start)
+    n_months = months if months is not None else min(a.months, b.months)
+    if a.start != b.start:
+        return Divergence(a.start, 0, f"the scenarios start in different months ({a.start}, "
+                          f"{b.start})")  # fmt: skip
+    da, db = a.model_dump(mode="json"), b.model_dump(mode="json")
+    world = [k for k in da if k not in WORLD_FIELDS_SKIPPED and da[k] != db.get(k)]
+    if world:
+        return Divergence(
+            a.start, 0, f"{a.name} and {b.name} differ from the start in: {', '.join(world)}"
+        )
+    timeline: dict[int, tuple[list[Any], list[Any]]] = {}
+    for side, spec in enumerate((a, b)):
+        for event in spec.events:
+            timeline.setdefault(month_index(event.at), ([], []))[side].append(event)
+    for index in sorted(timeline):
+        ea, eb = timeline[index]
+        if [_event_key(e) for e in ea] == [_event_key(e) for e in eb]:
+            continue
+        month = month_name(index)
+        offset = index - start
+        if offset >= n_months:
+            break
+        what = _event_difference(a.name, ea, b.name, eb)
+        if offset <= 0:
+            return Divergence(a.start, 0, f"the scheduled events first differ in {month}, at "
+                              f"or before the start ({what})")  # fmt: skip
+        return Divergence(month, offset, f"first month whose scheduled events differ ({what})")
+    return Divergence(
+        a.start, 0,
+        "the scenarios schedule the same events in the simulated months; windows start at "
+        "the first month",
+    )  # fmt: skip
+
+
+def _horizon_index(scn: Scenario, months: int, horizon: str | None, first: int = 0) -> int:
     if horizon is None:
         return months - 1
     index = month_index(horizon) - month_index(scn.start)
-    if not 0 <= index < months:
+    if not first <= index < months:
         from sim.errors import UsageError
 
+        lo = pd.Period(scn.start, "M") + first
+        why = " (where the two scenarios first differ)" if first else ""
         raise UsageError(
-            f"--horizon {horizon}: expected a month between {scn.start} and the last simulated "
+            f"--horizon {horizon}: expected a month between {lo}{why} and the last simulated "
             f"month ({pd.Period(scn.start, 'M') + months - 1})"
         )
     return index
@@ -127,8 +230,10 @@ def compare_scenarios(
         reps: replicates per scenario (pairs).
         seed: root seed (default: A's scenario seed); replicate r of both gets the same seed.
         months: months to simulate (default: the shorter of the two scenarios).
-        horizons: months ``YYYY-MM`` at which to report window means from the start
-            (default: the last month).
+        horizons: months ``YYYY-MM`` at which to report window means (default: the last
+            month). Every window starts at the divergence month (:func:`divergence`): the
+            first month whose scheduled events differ; before it the two timelines are the
+            same world and their difference is only noise.
         out: results folder; re-running the same comparison there resumes it.
         force: start afresh in ``out`` (deleting only what an earlier experiment wrote).
         backend, workers, scheduler: where runs execute (see ``sim.engine.execute``).
@@ -155,8 +260,9 @@ def compare_scenarios(
         k: [make_run(s, point=0, replicate=r, root_seed=root, label=s.name) for r in range(reps)]
         for k, s in sims.items()
     }
+    parting = divergence(spec_a, spec_b, n_months)
     wanted: list[str | None] = list(horizons) if horizons else [None]
-    horizon_idx = [_horizon_index(spec_a, n_months, h) for h in wanted]
+    horizon_idx = [_horizon_index(spec_a, n_months, h, parting.index) for h in wanted]
     record = manifest(
         "compare",
         {"a": spec_a.name, "b": spec_b.name, "reps": reps, "root_seed": root,
@@ -196,18 +302,20 @@ def compare_scenarios(
             ("countries", ("country",)),
         )
         for name, by in kinds:
-            wa = window_means(tables["a"][name], h, by=by)
-            wb = window_means(tables["b"][name], h, by=by)
+            wa = window_means(tables["a"][name], h, start=parting.index, by=by)
+            wb = window_means(tables["b"][name], h, start=parting.index, by=by)
             diff = paired_difference(wa, wb, by=by)
             diff.insert(0, "table", name)
             diff.insert(0, "horizon", label)
+            diff.insert(0, "window_start", parting.month)
             if not by:
                 diff.insert(2, "country", "")
             rows.append(diff)
     table = with_assessment(pd.concat(rows, ignore_index=True))
     table.insert(list(table.columns).index("metric") + 1, "unit", table["metric"].map(metric_unit))
-    order = ["horizon", "table", "country", "metric", "unit", "mean_a", "mean_b", "diff",
-             "ci_low", "ci_high", "relative_change_pct", "assessment"]  # fmt: skip
+    order = ["window_start", "horizon", "table", "country", "metric", "unit", "mean_a",
+             "mean_b", "diff", "ci_low", "ci_high", "relative_change_pct",
+             "assessment"]  # fmt: skip
     table = table[[*order, *(c for c in table.columns if c not in order)]]
 
     over_time = {
@@ -222,8 +330,9 @@ def compare_scenarios(
                 ca[ca["country"] == iso], cb[cb["country"] == iso], metric
             )
     result = Comparison(
-        table, over_time, Path(out) if out is not None else None, spec_a.name, spec_b.name
-    )
+        table, over_time, Path(out) if out is not None else None, spec_a.name, spec_b.name,
+        parting,
+    )  # fmt: skip
     if out is not None:
         _write_comparison(result, OutputFolder(out), seconds=seconds)
     return result
@@ -241,4 +350,5 @@ def _write_comparison(result: Comparison, folder: OutputFolder, *, seconds: floa
                             units=units)  # fmt: skip
     folder.write_figure(fig, "difference.png")
     horizons = sorted(set(result.table["horizon"]))
-    folder.finish(horizons=horizons, timings={"seconds_total": round(seconds, 3)})
+    folder.finish(horizons=horizons, divergence=result.divergence.record(),
+                  timings={"seconds_total": round(seconds, 3)})  # fmt: skip
