@@ -48,8 +48,7 @@ CHANNELS: dict[str, Channel] = _channels(
     Channel(
         "attrition",
         "attrition",
-        "Fighters killed in combat leave their groups; off, deaths no longer deplete the "
-        "groups.",
+        "Fighters killed in combat leave their groups; off, deaths no longer deplete the groups.",
         {"combatant_share": 0.0},
     ),
     Channel(
