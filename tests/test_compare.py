@@ -166,10 +166,10 @@ def test_an_inert_channel_contributes_exactly_nothing(
     inert = c[c["channel"] == "inert"]
     assert (inert["contribution"] == 0).all() and (inert["ci_low"] == 0).all()
     security = c[(c["metric"] == "security") & (c["group"] == "NER")].set_index("channel")
-    effect = security.at["surveillance", "effect"]
+    effect = float(security.at["surveillance", "effect"])
     assert effect < 0  # the hub's security is lost
-    assert security.at["surveillance", "contribution"] < 0  # and surveillance carries it
-    total = security.loc[["inert", "surveillance"], "contribution"].sum()
+    assert float(security.at["surveillance", "contribution"]) < 0  # surveillance carries it
+    total = float(security.loc[["inert", "surveillance"], "contribution"].sum())
     assert security.at[SUM_OF_PARTS, "contribution"] == pytest.approx(total)
     assert security.at[INTERACTION, "contribution"] == pytest.approx(effect - total)
 
