@@ -8,6 +8,7 @@ or ``SAHEL_DEBUG=1``), exit code 1.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import os
@@ -50,6 +51,10 @@ def _report(exc: Exception) -> int:
         prefix = "" if isinstance(exc, Interrupted) else "error: "
         err_console.print(prefix + exc.line(_resume_command()), markup=False, highlight=False)
         return exc.exit_code
+    if isinstance(exc, BrokenPipeError):  # the reader went away (`sahel ... | head`)
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")
+        return 141
     if isinstance(exc, OSError) and exc.errno in _DISK_FULL:  # while writing final files
         where = f" while writing {exc.filename}" if exc.filename else ""
         err_console.print(

@@ -164,6 +164,13 @@ class JuntaSpec(_Strict):
     )
 
 
+class MilitiaSpec(_Strict):
+    """Armed civilians fighting beside the state (Burkina Faso's VDP, Nigeria's CJTF)."""
+
+    name: str = Field(description="Name, e.g. 'VDP'.")
+    members: Personnel = Field(description="Members under arms.")
+
+
 class CountrySpec(_Strict):
     """A state: its people, its government and its security forces."""
 
@@ -194,6 +201,19 @@ class CountrySpec(_Strict):
     junta: JuntaSpec | None = Field(None, description="Required when regime is junta.")
     abuse: Share = Field(0.0, description="Initial memory of abuses by forces, 0-1.")
     last_coup: Month | None = Field(None, description="Month of the last successful coup.")
+    periphery_area: Share = Field(
+        1.0,
+        description=(
+            "Share of the national territory in the contested zone: the regions named by"
+            " `exposure` (data/periphery.csv). Territory the state loses is lost there, so"
+            " the state's control of the zone is 1 - (1 - control) / periphery_area."
+            " 1 = the whole country."
+        ),
+        gt=0.0,
+    )
+    militia: MilitiaSpec | None = Field(
+        None, description="Pro-government militia at the start (VDP, CJTF, Dozo), if any."
+    )
 
 
 class Posture(StrEnum):
@@ -212,6 +232,9 @@ class PartnershipSpec(_Strict):
         0.0, description="Economic engagement (investment, loans), USD million per year."
     )
     isr: Flag = Field(False, description="Runs a surveillance (ISR) hub in the country.")
+    air: Flag = Field(
+        False, description="Flies air support (strike aircraft, helicopters, armed drones)."
+    )
     base: Flag = Field(False, description="Holds a military base in the country.")
     posture: Posture = Field(Posture.active, description="active or suspended (after a coup).")
 
@@ -234,7 +257,8 @@ class PowerSpec(_Strict):
     )
     regime_protection: Share = Field(description="Protection it offers a ruler, 0-1.")
     civilian_harm: HarmRate = Field(
-        description="Abuse events per 1000 troops per month at fully contested control."
+        description="Harm profile of its forces: abuses and collateral deaths relative to a "
+        "national army of the region (1); Wagner above, US and French forces below."
     )
     offer_troops: Personnel = Field(
         0.0, description="Troops it sends when a government invites it (0: it does not come)."
@@ -320,6 +344,7 @@ class Deploy(_Event):
     troops: Personnel = 0.0
     aid_musd: Money | None = None
     isr: Flag | None = None
+    air: Flag | None = None
     base: Flag | None = None
 
 
@@ -522,6 +547,14 @@ class Scenario(_Strict):
     start: Month = Field(description="First simulated month.")
     months: Months = Field(description="Number of monthly steps.")
     seed: Seed = Field(0, description="Default random seed.")
+    coups: Literal["endogenous", "scheduled"] = Field(
+        "endogenous",
+        description=(
+            "endogenous: coups happen with the model's hazard; scheduled: only dated coup"
+            " events happen, and the hazard is computed and recorded to be scored against"
+            " the coup record."
+        ),
+    )
     parameter_file: str | None = Field(
         None,
         description=(

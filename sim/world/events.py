@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sim.scenario import schema as s
+from sim.world.violence import STATE
 
 if TYPE_CHECKING:
     from sim.world.model import SahelModel
@@ -24,7 +25,7 @@ def withdraw(model: SahelModel, ev: s.Withdraw) -> None:
     e["locked"] = False
     if ev.share is None:
         e["troops"] = e["target"] = 0.0
-        e["isr"] = e["base"] = e["leaving"] = False
+        e["isr"] = e["air"] = e["base"] = e["leaving"] = False
     else:
         e["troops"] *= 1.0 - ev.share
         e["target"] = min(e["target"], e["troops"])
@@ -38,7 +39,7 @@ def deploy(model: SahelModel, ev: s.Deploy) -> None:
     e["troops"] += ev.troops
     e["target"] = max(e["target"], e["troops"])
     e["leaving"] = False
-    for field in ("aid_musd", "isr", "base"):
+    for field in ("aid_musd", "isr", "air", "base"):
         value = getattr(ev, field)
         if value is not None:
             e[field] = value
@@ -128,12 +129,13 @@ def lift_sanctions(model: SahelModel, ev: s.LiftSanctions) -> None:
 
 
 def abuse(model: SahelModel, ev: s.Abuse) -> None:
-    """A massacre: its deaths count this month, and it raises abuse memory as many typical
-    abuse events would (deaths / abuse_deaths of them, at least one)."""
+    """A massacre by state-side forces: its dead count this month as one-sided deaths of the
+    named power (or of the national forces), and raise the abuse memory like any massacre."""
     country = model.countries[ev.country]
-    country.fatalities += ev.deaths
-    events = max(1.0, ev.deaths / model.p.abuse_deaths) if model.p.abuse_deaths > 0 else 1.0
-    country.abuse = min(1.0, country.abuse + model.p.abuse_memory_jump * events)
+    perpetrator = ev.power if ev.power is not None else STATE
+    country.toll.add("one_sided", perpetrator, float(ev.deaths))
+    country.toll.civilians += ev.deaths
+    country.civilians_abused += ev.deaths
 
 
 def arrive(model: SahelModel, ev: s.Arrive) -> None:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
+from sim.world.violence import MILITIA, STATE
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -109,6 +111,98 @@ COUNTRY_METRICS: tuple[Metric, ...] = (
         "Conflict deaths",
     ),
     Metric(
+        "deaths_state_based",
+        "deaths per month",
+        ">= 0",
+        "UCDP state-based deaths: state or foreign forces against insurgents (both sides and "
+        "bystanders in battle).",
+        "State-based deaths",
+    ),
+    Metric(
+        "deaths_non_state",
+        "deaths per month",
+        ">= 0",
+        "UCDP non-state deaths: rival groups, and militias against insurgents.",
+        "Non-state deaths",
+    ),
+    Metric(
+        "deaths_one_sided",
+        "deaths per month",
+        ">= 0",
+        "UCDP one-sided deaths: civilians killed deliberately by any armed actor.",
+        "One-sided deaths",
+    ),
+    Metric(
+        "soldier_deaths",
+        "deaths per month",
+        ">= 0",
+        "State-side personnel killed (army, militia, allied and foreign forces).",
+        "Soldiers killed",
+    ),
+    Metric(
+        "fighters_killed",
+        "deaths per month",
+        ">= 0",
+        "Insurgent fighters killed.",
+        "Fighters killed",
+    ),
+    Metric(
+        "civilian_deaths",
+        "deaths per month",
+        ">= 0",
+        "Civilians killed, in battle or deliberately.",
+        "Civilians killed",
+    ),
+    Metric(
+        "killed_by_state",
+        "deaths per month",
+        ">= 0",
+        "Deaths inflicted by the national forces.",
+        "Killed by national forces",
+    ),
+    Metric(
+        "killed_by_militia",
+        "deaths per month",
+        ">= 0",
+        "Deaths inflicted by pro-government militias.",
+        "Killed by militias",
+    ),
+    Metric(
+        "killed_by_<ACTOR>",
+        "deaths per month",
+        ">= 0",
+        "Deaths inflicted by the power's forces or the group's fighters.",
+        "Killed by {power}",
+    ),
+    Metric(
+        "zone_control",
+        "share",
+        "0-1",
+        "Share of the contested zone (the regions where insurgents recruit) the state holds.",
+        "Control of the contested zone",
+    ),
+    Metric(
+        "forces",
+        "personnel",
+        ">= 0",
+        "National security forces (army, gendarmerie, paramilitary).",
+        "National forces",
+    ),
+    Metric(
+        "militia",
+        "members",
+        ">= 0",
+        "Members of pro-government militias under arms.",
+        "Militia members",
+    ),
+    Metric(
+        "offensive",
+        "flag",
+        "0-1",
+        "1 while the government's forces are on an offensive.",
+        "Offensive under way",
+    ),
+    Metric(
         "insurgent_strength",
         "fighters",
         ">= 0",
@@ -119,8 +213,8 @@ COUNTRY_METRICS: tuple[Metric, ...] = (
         "security",
         "troop-equivalents",
         ">= 0",
-        "National, foreign and allied security effect.",
-        "Security forces' effect",
+        "State-side combat power engaged: national, militia, allied and foreign forces.",
+        "State-side combat power",
     ),
     Metric(
         "deterrence",
@@ -236,6 +330,16 @@ def country_fields(model: SahelModel) -> dict[str, Any]:
         "hardship": "hardship",
         "grievance": "grievance",
         "fatalities": "fatalities",
+        "deaths_state_based": "toll.state_based",
+        "deaths_non_state": "toll.non_state",
+        "deaths_one_sided": "toll.one_sided",
+        "soldier_deaths": "toll.soldiers",
+        "fighters_killed": "toll.fighters",
+        "civilian_deaths": "toll.civilians",
+        "zone_control": "zone_control",
+        "forces": "forces",
+        "militia": "militia_members",
+        "offensive": "offensive_flag",
         "insurgent_strength": "fighters",
         "security": "security",
         "deterrence": "deterrence",
@@ -245,7 +349,18 @@ def country_fields(model: SahelModel) -> dict[str, Any]:
     }
     for power_id in model.powers:
         fields[f"influence_{power_id}"] = partial(_influence, power_id=power_id)
+    for actor in killers(model):
+        fields[f"killed_by_{actor}"] = partial(_killed_by, actor=actor)
     return fields
+
+
+def killers(model: SahelModel) -> list[str]:
+    """Perpetrators recorded per country: national forces, militias, every power and group."""
+    return [STATE, MILITIA, *model.powers, *model.groups]
+
+
+def _killed_by(country: Any, actor: str) -> float:
+    return country.toll.by.get(actor, 0.0)
 
 
 def _influence(country: Any, power_id: str) -> float:
@@ -328,6 +443,7 @@ class SahelDataCollector(mesa.DataCollector):
         attrs = [v for v in fields.values() if isinstance(v, str)]
         self._country_attrs = attrgetter(*attrs)
         self._power_ids = list(model.powers)
+        self._killers = killers(model)
         n_attr = len(attrs)
         if list(fields)[:n_attr] != [k for k, v in fields.items() if isinstance(v, str)]:
             raise ValueError("country attribute reporters must precede computed ones")
@@ -344,10 +460,12 @@ class SahelDataCollector(mesa.DataCollector):
             if name not in regional_values:  # added by a user: evaluate as Mesa would
                 self.model_vars[name].append(_call_model_reporter(reporter, model))
         getter, pids = self._country_attrs, self._power_ids
+        actors = self._killers
         records = [
-            (time, c.unique_id, *getter(c), *[c.influence.get(p, 0.0) for p in pids])
+            (time, c.unique_id, *getter(c), *[c.influence.get(p, 0.0) for p in pids],
+             *[c.toll.by.get(a, 0.0) for a in actors])
             for c in model.countries_in_order
-        ]
+        ]  # fmt: skip
         self._agenttype_records[time] = {self._country_type: records}
         if self.agent_reporters:
             self._agent_records[time] = list(self._record_agents(model))

@@ -10,12 +10,13 @@ import numpy as np
 
 from sim.scenario import Scenario, load_scenario, month_index, month_name
 from sim.world import metrics
-from sim.world.agents import Country, ExternalPower, InsurgentGroup, Junta
+from sim.world.agents import Country, ExternalPower, InsurgentGroup, Junta, Militia
 from sim.world.blocs import Bloc
 from sim.world.events import apply_event
 from sim.world.network import PartnershipEdge, SahelNetwork
 from sim.world.parameters import Parameters
 from sim.world.streams import Shocks
+from sim.world.violence import FORCE_SLOTS, ROUNDING_SLOTS, Toll, clash
 
 
 class SahelModel(mesa.Model):
@@ -31,9 +32,11 @@ class SahelModel(mesa.Model):
         **more_parameters: further overrides as keywords (as ``mesa.batch_run`` passes them).
 
     The step order (ODD "process overview"): scheduled events; external powers set their
-    posture; governments choose partners and review bloc memberships; insurgent groups recruit,
-    fight and spread; countries update control, legitimacy, hardship, influence and coup risk;
-    the DataCollector records the month.
+    posture; governments choose partners and review bloc memberships; governments set their
+    tempo and mobilise, groups plan raids, the state side musters its forces, groups recruit;
+    in each country the two sides clash (:mod:`sim.world.violence`); rival groups fight,
+    fighters desert and spread; countries update control, legitimacy, hardship, abuse memory,
+    influence and coup risk; the DataCollector records the month.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class SahelModel(mesa.Model):
         )
         self.seed = seed
         self.start = spec.start
+        self.endogenous_coups = spec.coups == "endogenous"
         self.n_months = months if months is not None else spec.months
         self.month = 0
         self.event_log: list[dict[str, Any]] = []
@@ -76,6 +80,8 @@ class SahelModel(mesa.Model):
     # --- construction --------------------------------------------------------------------------
     def _build_world(self) -> None:
         spec = self.spec
+        self.groups: dict[str, InsurgentGroup] = {}
+        self.groups_in_order: list[InsurgentGroup] = []
         self.countries: dict[str, Country] = {}
         self.countries_in_order: list[Country] = []
         for iso, cspec in spec.countries.items():
@@ -111,16 +117,16 @@ class SahelModel(mesa.Model):
         for power in self.powers_in_order:
             power.set_posture()
         for country in self.countries_in_order:
-            total = self.p.autonomy_weight * country.forces * country.capacity + sum(
+            militia = spec.countries[country.iso3].militia
+            if militia is not None:
+                Militia(self, country, name=militia.name, members=militia.members)
+            country.muster()
+            total = self.p.autonomy_weight * country.national_security + sum(
                 country.engagement.values()
             )
             for pid, eng in country.engagement.items():
                 country.influence[pid] = eng / total if total > 0 else 0.0
-        for country in self.countries_in_order:
-            country.national_security = country.forces * country.capacity
 
-        self.groups: dict[str, InsurgentGroup] = {}
-        self.groups_in_order: list[InsurgentGroup] = []
         for gid, gspec in spec.groups.items():
             group = InsurgentGroup(self, gid, gspec)
             group.set_reach(self.countries_in_order)
@@ -180,7 +186,7 @@ class SahelModel(mesa.Model):
         for bloc in self.blocs_in_order:
             bloc.pool_security()
         for country in self.countries_in_order:
-            country.assess_security()
+            country.muster()
             country.update_stability()
 
     # --- helpers used by agents and events ---------------------------------------------------
@@ -226,6 +232,12 @@ class SahelModel(mesa.Model):
             {"month": self.month, "date": self.date, "kind": kind, "country": country,
              "actor": actor, "scheduled": scheduled, "note": note}
         )  # fmt: skip
+
+    def raise_militia(self, country: Country, name: str = "Militia") -> Militia:
+        """A militia forms in ``country`` (volunteers raised against a threat)."""
+        militia = Militia(self, country, name=name, members=0.0)
+        self.log_event("militia", country.iso3, name)
+        return militia
 
     def expel(self, country: Country, power: ExternalPower) -> None:
         """The host orders a power's forces out; they leave at the withdrawal speed."""
@@ -273,7 +285,8 @@ class SahelModel(mesa.Model):
         shocks = self.shocks.month(self.month)
         countries = self.countries_in_order
         for country in countries:
-            country.fatalities = 0.0
+            country.toll = Toll()
+            country.army_deaths = country.civilians_abused = 0.0
         # 1. scheduled events
         for event in self.timeline.get(self.month, ()):
             apply_event(self, event)
@@ -290,27 +303,35 @@ class SahelModel(mesa.Model):
             bloc.process_exits()
         for country in countries:
             country.review_blocs(shocks["blocs"].item(country.idx))
-        # 4. insurgents recruit, fight, spread
+        # 4. operations, recruitment, combat, spread
         for country in countries:
-            country.national_security = country.forces * country.capacity
             country.raiders = 0.0
+            country.choose_tempo(shocks["tempo"].item(country.idx))
+            country.mobilise()
         for group in self.groups_in_order:
             group.plan_raids()
+        for country in countries:
+            country.muster()
         for bloc in self.blocs.values():
             bloc.pool_security()
-        for country in countries:
-            country.assess_security()
         for group in self.groups_in_order:
             group.recruit(shocks["recruitment"][group.idx])
-        for group in self.groups_in_order:
-            group.fight(shocks["combat"][group.idx], shocks["combat_rounding"][group.idx])
-        for group in self.groups_in_order:
-            group.fight_rivals(shocks["rivalry"], shocks["rivalry_rounding"])
+        groups = self.groups_in_order
         for country in countries:
-            country.suffer_abuses(
-                shocks["abuse"][country.idx], shocks["abuse_size"].item(country.idx)
-            )
-        for group in self.groups_in_order:
+            fighting = []
+            for group in groups:
+                based, raiding = group.operations(country)
+                if based + raiding > 0.0:
+                    fighting.append((group, based, raiding))
+            i = country.idx
+            clash(country, country.forces_engaged, fighting, shocks["violence"][i],
+                  shocks["violence_rounding"][i], shocks["mass_events"][i],
+                  shocks["massacre"][i])  # fmt: skip
+        for group in groups:
+            group.fight_rivals(shocks["rivalry"], shocks["rivalry_rounding"])
+        for group in groups:
+            group.desert()
+        for group in groups:
             group.spread(shocks["spread"][group.idx])
         self._update_presence()
         # 5. countries update; coups
@@ -338,13 +359,14 @@ class SahelModel(mesa.Model):
         r = max(1, len(self.rivalry_index))
         return {
             "recruitment": (g, n),
-            "combat": (g, n),
-            "combat_rounding": (g, n),
+            "violence": (n, 2),
+            "violence_rounding": (n, ROUNDING_SLOTS),
+            "mass_events": (n, 4),
+            "massacre": (n, 2 * (FORCE_SLOTS + k)),
             "rivalry": (r, n),
             "rivalry_rounding": (r, n),
             "spread": (g, n),
-            "abuse": (n, k + 1),
-            "abuse_size": (n,),
+            "tempo": (n,),
             "coups": (n,),
             "alignment": (n,),
             "blocs": (n,),
@@ -365,7 +387,7 @@ class SahelModel(mesa.Model):
                     country.fighters += edge["fighters"]
         for group in self.groups_in_order:
             for country, edge in group.presence.items():
-                edge["share"] = (1.0 - country.control) * edge["fighters"] / country.fighters
+                edge["share"] = country.threat * edge["fighters"] / country.fighters
 
     # --- output -------------------------------------------------------------------------------
     def regional_frame(self) -> Any:

@@ -10,8 +10,8 @@ edge type (key)           direction           attributes
 ``border``                country <-> country (both directions stored)
 ``presence``              group -> country    ``fighters``, ``share`` (territory contested)
 ``partnership``           power -> country    ``troops``, ``aid_musd``, ``econ_musd``,
-                                              ``isr``, ``base``, ``posture``, ``locked``,
-                                              ``leaving``, ``target``
+                                              ``isr``, ``air``, ``base``, ``posture``,
+                                              ``locked``, ``leaving``, ``target``
 ``membership``            country -> bloc     ``status`` (member, suspended, leaving),
                                               ``exit_month``
 ``rivalry``               group <-> group     (both directions stored)
@@ -59,6 +59,8 @@ class PartnershipEdge(TypedDict):
     """Economic engagement, USD million per year."""
     isr: bool
     """Runs a surveillance hub there."""
+    air: bool
+    """Flies air support there (strike aircraft, helicopters, armed drones)."""
     base: bool
     """Holds a military base there."""
     posture: Literal["active", "suspended"]
@@ -112,8 +114,8 @@ class SahelNetwork:
     def set_partnership(self, power: str, country: str) -> PartnershipEdge:
         """Add (or reset) an empty, active partnership of ``power`` in ``country``."""
         record = PartnershipEdge(
-            troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, base=False, posture="active",
-            suspended_by=None, locked=False, leaving=False, target=0.0,
+            troops=0.0, aid_musd=0.0, econ_musd=0.0, isr=False, air=False, base=False,
+            posture="active", suspended_by=None, locked=False, leaving=False, target=0.0,
         )  # fmt: skip
         return cast(PartnershipEdge, self._set_edge(power, country, "partnership", record))
 

@@ -38,82 +38,319 @@ class Parameters(BaseModel):
             raise ValueError(f"got {value!r}; expected a number")
         return value
 
-    # --- Security, deterrence (Epstein 2002) -------------------------------------------------
-    fighter_weight: float = _p(
-        1.0,
-        0.1,
+    # --- Forces and attrition (Deitchman 1962; Kress and Szechtman 2009) -------------------
+    kill_rate: float = _p(
+        0.01,
+        0.0005,
+        0.5,
+        "fighters per te per month",
+        "mu: fighters put out of action per troop-equivalent of engaged state-side force per "
+        "month under fully aimed fire (Kress and Szechtman 2009's attrition coefficient); prior "
+        "from Serval (~4,000 French and ~1,500 Malian te, ~700 jihadists killed in 2013); "
+        "fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
+    search_fighters: float = _p(
+        3000.0,
         10.0,
-        "te per fighter",
-        "Asymmetric-war weight of one insurgent fighter in the balance of forces; prior set so "
-        "that Burkina Faso's 2024 balance gives its sourced ~60% state control; fitted to UCDP "
+        200000.0,
+        "fighters",
+        "H: insurgent numbers at which aimed fire finds half the targets it could; below H "
+        "fighters hide among the people and attrition is proportional to forces x fighters "
+        "(Deitchman's guerrilla law), above it to forces alone (Lanchester's aimed fire); "
+        "fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
+    insurgent_fire: float = _p(
+        0.01,
+        0.0002,
+        0.5,
+        "soldiers per fighter per month",
+        "beta: state-side personnel killed per insurgent fighter per month in routine attacks "
+        "(Deitchman's guerrillas' aimed fire, scaled by the group's lethality); prior from "
+        "Nigeria 2013 (~800 soldiers and CJTF killed against ~6,000 fighters); fitted to UCDP "
         "2012-2019 (docs/ODD.md, 8).",
     )
-    ci_commitment: float = _p(
+    army_intelligence: float = _p(
+        0.3,
+        0.0,
+        1.0,
+        "share",
+        "iota_0: share of the national army's fire that is aimed (targets identified) at full "
+        "control of the contested zone; information comes from control (Kalyvas 2006, ch. 7); "
+        "assumption.",
+    )
+    militia_intelligence: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Aimed share of a militia's fire at full control: local volunteers know who is who "
+        "(CJTF in Maiduguri; assumption).",
+    )
+    foreign_intelligence: float = _p(
+        0.15,
+        0.0,
+        1.0,
+        "share",
+        "Aimed share of a foreign contingent's fire at full control, before its surveillance; "
+        "foreign troops lack local knowledge (assumption).",
+    )
+    holding_visibility: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "v: share of insurgent fire positions a state-side force can target where the "
+        "insurgents hold the zone: fighters who hold towns fight in the open (Gao and the "
+        "Ifoghas, 2013; Boko Haram's towns, 2014-15); departure from Kress and Szechtman, "
+        "whose insurgents always hide (assumption).",
+    )
+    isr_gain: float = _p(
+        0.7,
+        0.0,
+        5.0,
+        "per ISR hub",
+        "g_ISR: a surveillance hub multiplies the unaimed share of every state-side force by "
+        "exp(-g_ISR) (drones find targets; Air Base 201 Agadez); assumption.",
+    )
+    air_gain: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        "per air detachment",
+        "Rise in the effectiveness of every state-side force per air-support detachment "
+        "(strike aircraft, helicopters, armed drones) of a partner; assumption.",
+    )
+    aid_gain: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        "multiplier",
+        "Largest rise in the national army's effectiveness from security aid (training, arms, "
+        "money): effectiveness x (1 + aid_gain x aid / (aid + aid_half_musd)); assumption.",
+    )
+    aid_half_musd: float = _p(
+        50.0,
+        1.0,
+        5000.0,
+        "USD million per year",
+        "Security aid at which the aid effect is half its maximum (assumption).",
+    )
+    collateral_ratio: float = _p(
+        0.3,
+        0.0,
+        5.0,
+        "civilians per unit of unaimed fire",
+        "Civilians killed per unit of unaimed (area) fire of a force with harm profile 1; "
+        "Kress and Szechtman's area fire kills a bystander with each unaimed shot (ratio 1); "
+        "most unaimed fire is suppressive, so the prior is lower; fitted to UCDP 2012-2019 "
+        "(docs/ODD.md, 8).",
+    )
+    militia_effectiveness: float = _p(
+        0.3,
+        0.0,
+        3.0,
+        "te per militia member",
+        "Combat effect of one militia member relative to a soldier at full capacity (VDP "
+        "received two weeks of training; assumption).",
+    )
+    militia_harm: float = _p(
+        3.0,
+        0.0,
+        20.0,
+        "harm profile",
+        "Harm profile of militias (abuse and collateral relative to the national army): "
+        "Koglweogo at Yirgou (2019), Dan Na Ambassagou at Ogossagou (2019); assumption.",
+    )
+    soldier_exposure_foreign: float = _p(
         0.2,
         0.0,
         1.0,
-        "share of national forces",
-        "Share of national forces committed against insurgents beyond the share of territory "
-        "lost (Benin's Operation Mirador: ~3,000 of ~12,000 troops in the north).",
+        "relative exposure",
+        "Exposure of foreign contingents to insurgent fire relative to national soldiers (force "
+        "protection; French losses in Barkhane were ~58 in nine years); assumption.",
     )
-    deterrence_scale: float = _p(
-        0.5,
-        0.01,
-        5.0,
-        "1 / (te per fighter)",
-        "k in Epstein's arrest probability D = 1 - exp(-k S / (w F + F_half)); smaller than "
-        "Epstein's 2.3 because the ratio here counts troops, not cops in vision (assumption).",
-    )
-    isr_troop_equivalent: float = _p(
-        1500.0,
-        0.0,
-        20000.0,
-        "te per ISR hub",
-        "Security effect of an aerial surveillance hub (drones, intelligence sharing), e.g. "
-        "Air Base 201 Agadez; valued as one brigade's worth of presence (assumption).",
-    )
-    aid_troop_equivalent: float = _p(
-        10.0,
-        0.0,
-        200.0,
-        "te per USD million per year",
-        "Security aid (training, equipment) converted to troop-equivalents; ~USD 100k per "
-        "trained-and-equipped soldier-year (assumption).",
-    )
+
     suspended_effect: float = _p(
         0.5,
         0.0,
         1.0,
         "share",
-        "Share of a partner's security effect that remains while cooperation is suspended "
-        "after a coup (US ISR flights continued for force protection in Niger, 2023-24).",
+        "Share of a partner's contribution (troops' effect, surveillance, air, aid) that remains "
+        "while cooperation is suspended after a coup (US ISR flights continued for force "
+        "protection in Niger, 2023-24).",
     )
     bloc_defence_share: float = _p(
         0.05,
         0.0,
         0.5,
         "share",
-        "Share of fellow members' national security effect a mutual-defence bloc (AES, G5 "
-        "joint force) lends to a member (assumption; joint operations were small).",
+        "Share of fellow members' national combat power a mutual-defence bloc (AES, G5 joint "
+        "force) lends to a member (assumption; joint operations were small).",
     )
 
-    # --- Recruitment and grievance -------------------------------------------------------------
-    recruitment_rate: float = _p(
-        25.0,
+    # --- Tempo and mobilisation ---------------------------------------------------------------
+    ci_commitment: float = _p(
+        0.2,
         0.0,
-        1000.0,
-        "recruits per million people per month",
-        "Recruits per million exposed people in contested territory at grievance 1 and no "
-        "deterrence; prior set so JNIM in Burkina Faso grows ~30%/year in 2024; fitted to UCDP "
-        "2012-2019 (docs/ODD.md, 8).",
-    )
-    abuse_recruitment_gain: float = _p(
         1.0,
-        0.0,
+        "share of national forces",
+        "tau_0: share of national forces engaged against insurgents beyond the share of the "
+        "contested zone lost (Benin's Operation Mirador: ~3,000 of ~12,000 troops in the north).",
+    )
+    offensive_gain: float = _p(
+        2.0,
+        1.0,
         5.0,
-        "multiplier at abuse memory 1",
-        "Abuses push recruitment: 71% of recruits in UNDP's 'Journey to Extremism in Africa' "
-        "(2017) named government action against family or friends as the tipping point.",
+        "multiplier",
+        "Engaged share during an offensive relative to routine tempo (the 2015 MNJTF offensive; "
+        "assumption).",
+    )
+    offensive_months: float = _p(
+        6.0,
+        1.0,
+        36.0,
+        "months",
+        "Length of an offensive; a government does not launch another for as long after it ends "
+        "(assumption).",
+    )
+    offensive_rate: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        "per month",
+        "Monthly chance that a government that has lost more of the contested zone than "
+        "offensive_threat launches an offensive (assumption).",
+    )
+    offensive_threat: float = _p(
+        0.2,
+        0.0,
+        1.0,
+        "share of the zone lost",
+        "Loss of control of the contested zone above which a government launches offensives "
+        "(assumption).",
+    )
+    mobilisation_rate: float = _p(
+        0.01,
+        0.0,
+        0.2,
+        "share of forces per month per unit threat",
+        "Growth of national forces per month per unit of the contested zone lost beyond the "
+        "mobilisation threshold (Mali's 2015-19 programming law: +10,000 in five years); "
+        "assumption.",
+    )
+    mobilisation_threshold: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        "share of the zone lost",
+        "Loss of control of the contested zone above which a government enlarges its forces "
+        "(assumption).",
+    )
+    mobilisation_cap: float = _p(
+        3.0,
+        1.0,
+        10.0,
+        "multiple of initial forces",
+        "Largest size of national forces relative to the initial size (assumption).",
+    )
+    militia_rate: float = _p(
+        0.0005,
+        0.0,
+        0.05,
+        "members per exposed person per month per unit threat",
+        "Militia members raised per exposed person per month per unit of the contested zone "
+        "lost beyond the mobilisation threshold (CJTF 2013: ~26,000 in Borno in months; VDP "
+        "2020-23); assumption.",
+    )
+    militia_max_share: float = _p(
+        0.01,
+        0.0,
+        0.1,
+        "share of exposed population",
+        "Largest militia as a share of the exposed population (VDP ~90,000 of ~10 million "
+        "exposed in 2023); assumption.",
+    )
+    militia_decay: float = _p(
+        0.02,
+        0.0,
+        0.5,
+        "per month",
+        "Share of militia members who go home each month (assumption).",
+    )
+    morale_loss: float = _p(
+        0.1,
+        0.0,
+        10.0,
+        "per unit of loss memory",
+        "Fall in the national army's effectiveness per unit of recent losses (soldiers killed "
+        "per 100 troops over about a year): exp(-morale_loss x losses); assumption.",
+    )
+    loss_memory_months: float = _p(
+        12.0,
+        1.0,
+        60.0,
+        "months",
+        "e-folding time of the memory of soldiers' deaths (morale, coup grievance); assumption.",
+    )
+
+    # --- Recruitment (Epstein 2002) -------------------------------------------------------------
+    deterrence_scale: float = _p(
+        1.0,
+        0.01,
+        20.0,
+        "1 / (identified troops per fighter)",
+        "k in Epstein's arrest probability P = 1 - exp(-k C / (A + A_0)), C the state-side troops "
+        "in the zone that identify targets (troops x aimed share), A the insurgents there; "
+        "Epstein used 2.3 with cops and actives in vision (assumption).",
+    )
+    deterrence_half_fighters: float = _p(
+        200.0,
+        1.0,
+        10000.0,
+        "fighters",
+        "A_0: would-be insurgents count on this many potential comrades as well as the fighters "
+        "present (Epstein counts the agent itself, A + 1; here a band, assumption).",
+    )
+    join_threshold: float = _p(
+        0.1,
+        0.0,
+        1.0,
+        "grievance units",
+        "T: a person joins when grievance minus risk aversion x arrest probability exceeds T "
+        "(Epstein 2002 used 0.1).",
+    )
+    recruitment_rate: float = _p(
+        0.0002,
+        0.000001,
+        0.05,
+        "share of the willing pool per month",
+        "rho: share of the people willing to rebel (Epstein's rule) who join a group in a "
+        "month while it is far from its ceiling; fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
+    armed_share: float = _p(
+        0.01,
+        0.0001,
+        1.0,
+        "fighters per willing person",
+        "phi: ceiling of the fighters as a share of the willing pool (arms, money and "
+        "organisation limit who can be armed); fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
+    access_floor: float = _p(
+        0.05,
+        0.0,
+        1.0,
+        "share of the zone",
+        "Share of the contested zone where insurgents can recruit even under full state "
+        "control (villages the state does not visit); assumption.",
+    )
+    abuse_alienation: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share of legitimacy at abuse memory 1",
+        "Share of the state's legitimacy lost, in the communities abuses hit, at abuse memory 1: "
+        "71% of recruits in UNDP's 'Journey to Extremism in Africa' (2017) named government "
+        "action against family or friends as the tipping point.",
     )
     desertion_rate: float = _p(
         0.005,
@@ -123,41 +360,6 @@ class Parameters(BaseModel):
         "Share of fighters leaving a group each month other than by death (assumption; "
         "defection and disengagement programmes are small in the Sahel).",
     )
-    combatant_share: float = _p(
-        0.45,
-        0.0,
-        1.0,
-        "share of fatalities",
-        "Share of conflict fatalities that are insurgent fighters; UCDP 2012-2019 Sahel "
-        "state-based deaths are ~55% of all, roughly split between the sides (assumption).",
-    )
-
-    # --- Violence (Kalyvas 2006) -----------------------------------------------------------------
-    base_lethality: float = _p(
-        0.004,
-        0.0,
-        0.5,
-        "deaths per fighter per month",
-        "Deaths per fighter per month where the state holds full control (raids, IEDs); "
-        "prior an assumption; fitted with contest_lethality to UCDP 2012-2019 (docs/ODD.md, 8).",
-    )
-    contest_lethality: float = _p(
-        0.03,
-        0.0,
-        1.0,
-        "deaths per fighter per month",
-        "Extra deaths per fighter per month at fully contested control (Kalyvas: violence "
-        "peaks where control is contested); prior from UCDP 2019 (~0.5 deaths per fighter-year "
-        "in BF/Mali); fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
-    )
-    rival_lethality: float = _p(
-        0.01,
-        0.0,
-        0.5,
-        "deaths per fighter per month",
-        "Deaths per fighter (of the smaller rival) per month where rival groups meet; JNIM "
-        "vs IS Sahel fighting from 2020 (UCDP non-state deaths; assumption).",
-    )
     recruitment_dispersion: float = _p(
         0.3,
         0.0,
@@ -165,36 +367,145 @@ class Parameters(BaseModel):
         "log-sd",
         "Log-normal spread of monthly recruitment around its mean (assumption).",
     )
-    fatality_dispersion: float = _p(
-        0.6,
+
+    # --- Violence against civilians (Kalyvas 2006) ----------------------------------------------
+    insurgent_selective: float = _p(
+        0.01,
         0.0,
-        3.0,
-        "log-sd",
-        "Log-normal spread of monthly deaths around their mean; monthly ACLED/UCDP series "
-        "are over-dispersed (coefficient of variation ~0.6; assumption).",
+        0.5,
+        "civilians per fighter per month",
+        "Civilians killed per fighter per month by selective violence where the group's control "
+        "is dominant but incomplete (Kalyvas' zone 4; s = 1 at 3/4 control); fitted to UCDP "
+        "2012-2019 (docs/ODD.md, 8).",
+    )
+    insurgent_terror: float = _p(
+        0.005,
+        0.0,
+        0.5,
+        "civilians per fighter per month",
+        "Civilians killed per fighter per month by indiscriminate violence where the group lacks "
+        "control and information (raids on villages held by the state or its militias); "
+        "fitted to UCDP 2012-2019 (docs/ODD.md, 8).",
+    )
+    insurgent_information: float = _p(
+        0.5,
+        0.0,
+        1.0,
+        "share",
+        "Insurgents' information about civilians where they do not control (assumption).",
     )
     state_abuse_rate: float = _p(
         0.02,
         0.0,
         1.0,
         "events per 1000 troops per month",
-        "Abuse events by national forces per 1000 troops per month at fully contested "
-        "control (HRW and UN reports on FAMa and VDP; assumption).",
+        "Massacre events by a force of harm profile 1 per 1000 engaged troops per month, at "
+        "Kalyvas factor 1 (HRW and UN reports on FAMa and VDP; assumption).",
     )
-    abuse_deaths: float = _p(
-        15.0,
+    violence_dispersion: float = _p(
+        0.4,
         0.0,
-        500.0,
-        "deaths per event",
-        "Mean civilian deaths per abuse event (typical massacres 10-50; Moura 2022 ~500 "
-        "is the tail; assumption).",
+        3.0,
+        "log-sd",
+        "Log-normal spread of routine monthly deaths around their mean (assumption).",
     )
-    abuse_memory_jump: float = _p(
+    rival_lethality: float = _p(
+        0.01,
+        0.0,
+        0.5,
+        "deaths per fighter per month",
+        "Deaths per fighter (of the smaller rival) per month where rival groups meet (UCDP "
+        "non-state deaths; assumption).",
+    )
+
+    # --- Mass-casualty events (Clauset, Young and Gleditsch 2007) ------------------------------
+    mass_attack_rate: float = _p(
         0.05,
         0.0,
+        2.0,
+        "events per 1000 fighters per month",
+        "Massed attacks on bases or towns per 1000 fighters per month (Inates 2019, Inata 2021, "
+        "Djibo 2023); assumption.",
+    )
+    massacre_rate: float = _p(
+        0.05,
+        0.0,
+        2.0,
+        "events per 1000 fighters per month",
+        "Insurgent massacres of civilians per 1000 fighters per month at Kalyvas factor 1 "
+        "(Solhan 2021, Seytenga 2022); assumption.",
+    )
+    event_size_min: float = _p(
+        10.0,
         1.0,
-        "per event",
-        "Rise in a country's abuse memory (0-1) per abuse event (assumption).",
+        200.0,
+        "deaths",
+        "x_min: smallest mass-casualty event (UCDP events of 10 or more deaths); assumption.",
+    )
+    event_size_alpha: float = _p(
+        2.4,
+        1.5,
+        4.0,
+        "exponent",
+        "alpha: sizes above x_min follow a power law P(X > x) = (x / x_min)^(1 - alpha); "
+        "Clauset, Young and Gleditsch (2007) estimate 2.38 for terrorist events.",
+    )
+    event_size_max: float = _p(
+        1000.0,
+        10.0,
+        5000.0,
+        "deaths",
+        "Largest single event (truncation of the power law; Moura 2022, ~500, is the largest in "
+        "the region since 2012); assumption.",
+    )
+    base_defence_isr: float = _p(
+        0.5,
+        0.0,
+        5.0,
+        "per ISR hub",
+        "Base defence from a surveillance hub (warning of massed attacks): deaths among "
+        "defenders x exp(-d_isr - d_air - d_qrf x foreign troops / 1000); assumption.",
+    )
+    base_defence_air: float = _p(
+        0.5, 0.0, 5.0, "per air detachment", "Base defence from air support (assumption)."
+    )
+    base_defence_qrf: float = _p(
+        0.3,
+        0.0,
+        5.0,
+        "per 1000 foreign troops",
+        "Base defence from foreign quick-reaction forces (assumption).",
+    )
+    attacker_loss_ratio: float = _p(
+        0.7,
+        0.0,
+        5.0,
+        "attackers per defender killed",
+        "Attackers killed per defender killed in a massed attack (Inates 2019: ~57 against 71; "
+        "assumption).",
+    )
+    clustering_jump: float = _p(
+        0.5,
+        0.0,
+        10.0,
+        "rate multiplier per event",
+        "Rise of the mass-event rate after each mass event (self-exciting, Hawkes 1971); "
+        "assumption.",
+    )
+    clustering_months: float = _p(
+        3.0,
+        0.5,
+        24.0,
+        "months",
+        "e-folding time of the excitation after a mass event (assumption).",
+    )
+    abuse_memory_reference: float = _p(
+        50.0,
+        1.0,
+        5000.0,
+        "civilian deaths per month",
+        "Civilians killed by state-side forces in a month that raise the abuse memory by "
+        "1 - 1/e of the way to 1 (assumption).",
     )
     abuse_memory_decay: float = _p(
         0.05,
@@ -205,12 +516,21 @@ class Parameters(BaseModel):
     )
 
     # --- Control ---------------------------------------------------------------------------------
+    fighter_weight: float = _p(
+        1.0,
+        0.05,
+        500.0,
+        "te per fighter",
+        "w: combat weight of one fighter against one troop-equivalent in the balance of forces "
+        "B = E / (E + w sum lambda F) that control moves toward (assumption; fitted to UCDP "
+        "2012-2019, docs/ODD.md, 8).",
+    )
     control_rate: float = _p(
         0.05,
         0.0,
         1.0,
         "per month",
-        "Speed at which territorial control moves toward the balance of forces "
+        "Speed at which control of the contested zone moves toward the balance of forces "
         "(Burkina Faso lost ~40% of its territory in ~5 years; assumption).",
     )
     engagement_half_fighters: float = _p(
@@ -341,8 +661,8 @@ class Parameters(BaseModel):
         0.0,
         10.0,
         "multiplier",
-        "Multiplies the endogenous coup hazard; 0 switches endogenous coups off (historical "
-        "runs schedule the real coups instead).",
+        "Multiplies the coup hazard; 0 sets it to zero. (A scenario with `coups: scheduled`, "
+        "such as the historical run, computes the hazard but lets only dated coups happen.)",
     )
     coup_legitimacy_weight: float = _p(
         2.0,
@@ -404,6 +724,23 @@ class Parameters(BaseModel):
         "log-hazard per unit",
         "Fall in log hazard per unit of regime protection (a foreign guard for the ruler, "
         "e.g. Wagner in Bamako; assumption).",
+    )
+    coup_soldier_weight: float = _p(
+        0.3,
+        0.0,
+        20.0,
+        "log-hazard per unit of loss memory",
+        "Rise in log coup hazard per unit of recent soldiers' deaths (per 100 troops, about a "
+        "year's memory): the 2022 coups in Burkina Faso followed Inata (2021-11), Djibo and "
+        "Gaskinde (2022-09); military grievance (Powell 2012; assumption).",
+    )
+    coup_economy_weight: float = _p(
+        1.0,
+        0.0,
+        20.0,
+        "log-hazard per unit of hardship",
+        "Rise in log coup hazard per unit of economic hardship above its structural level "
+        "(economic decline raises coup risk, Londregan and Poole 1990; assumption).",
     )
     coup_hazard_max: float = _p(
         0.1,

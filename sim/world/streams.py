@@ -19,13 +19,14 @@ import numpy as np
 
 STREAMS: dict[str, str] = {
     "recruitment": "normal",  # noise on recruits, per group and country
-    "combat": "normal",  # noise on deaths, per group and country
-    "combat_rounding": "uniform",  # stochastic rounding of deaths
+    "violence": "normal",  # noise on routine deaths (battle, against civilians), per country
+    "violence_rounding": "uniform",  # stochastic rounding of deaths, per country
+    "mass_events": "uniform",  # massed attack and insurgent massacre: occurs, size
+    "massacre": "uniform",  # massacre by each state-side force: occurs, size
     "rivalry": "normal",  # noise on deaths between rivals, per rival pair and country
     "rivalry_rounding": "uniform",
     "spread": "uniform",  # opening a cell across a border, per group and destination
-    "abuse": "uniform",  # whether each force commits an abuse, per country and force
-    "abuse_size": "normal",  # deaths per abuse event, per country
+    "tempo": "uniform",  # launching an offensive, per country
     "coups": "uniform",  # coup or not, per country
     "alignment": "uniform",  # reviewing partnerships this month, per country
     "blocs": "uniform",  # reviewing bloc memberships this month, per country

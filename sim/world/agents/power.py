@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
@@ -13,6 +14,27 @@ if TYPE_CHECKING:
     from sim.world.network import PartnershipEdge
 
 
+@dataclass(slots=True)
+class Contribution:
+    """What a power puts into one country's fight this month: typed, not a head count.
+
+    ``troops`` (persons, at the power's ``effectiveness`` te each), ``isr`` surveillance hubs
+    and ``air`` air-support detachments (each multiplied by the suspended share while
+    cooperation is suspended), ``aid_musd`` security aid flowing (training, arms, money; none
+    while suspended), ``econ_musd`` economic engagement, ``harm`` the harm profile of its
+    forces, and ``slot`` the power's index (for its random draws).
+    """
+
+    slot: int
+    troops: float
+    effectiveness: float
+    harm: float
+    isr: float
+    air: float
+    aid_musd: float
+    econ_musd: float
+
+
 class ExternalPower(mesa.Agent):
     """A power with troops, aid and economic ties in partner countries.
 
@@ -21,10 +43,9 @@ class ExternalPower(mesa.Agent):
     ``base``, ``posture`` (active or suspended), ``locked`` (committed to stay), ``leaving``
     and ``target`` (troops it is deploying toward).
 
-    Its security effect in a country, in troop-equivalents (te), is
-        (troops x effectiveness + isr x ISR te + aid x aid te) x (1, or the suspended share),
-    with aid counting only while cooperation is active. Its engagement (for influence) adds
-    economic ties in te.
+    Each month it records in every partner its :class:`Contribution` (troops, surveillance,
+    air support, aid, harm profile); the country turns these into forces and multipliers of
+    its own (:meth:`Country.muster <sim.world.agents.country.Country.muster>`).
     """
 
     model: SahelModel
@@ -61,28 +82,30 @@ class ExternalPower(mesa.Agent):
 
     # --- 2. posture ---------------------------------------------------------------------------
     def set_posture(self) -> None:
-        """For each partner: leave, deploy toward target, suspend or resume; then record the
-        security effect and engagement this power brings to each country this month.
-        """
+        """For each partner: leave, deploy toward target, suspend or resume; then record
+        what this power contributes to each country's fight this month."""
         p = self.model.p
         for country, e in self.partnerships.items():
             if e["leaving"]:
                 e["troops"] = max(0.0, e["troops"] - p.withdraw_speed)
                 e["target"] = 0.0
                 if e["troops"] == 0.0:
-                    e["isr"] = e["base"] = e["leaving"] = False
+                    e["isr"] = e["air"] = e["base"] = e["leaving"] = False
             elif e["target"] > e["troops"]:
                 room = max(0.0, self.troops_available - self.troops_deployed)
                 e["troops"] += min(p.deploy_speed, e["target"] - e["troops"], room)
             self.apply_conditionality(country, e)
             factor = 1.0 if e["posture"] == "active" else p.suspended_effect
-            aid = e["aid_musd"] * p.aid_troop_equivalent if e["posture"] == "active" else 0.0
-            effect = (
-                e["troops"] * self.effectiveness + (p.isr_troop_equivalent if e["isr"] else 0.0)
-            ) * factor + aid
-            country.foreign_effect[self.power_id] = effect
-            country.harm_rates[1 + self.idx] = self.civilian_harm * e["troops"] / 1000.0
-            country.engagement[self.power_id] = effect + e["econ_musd"] * p.econ_troop_equivalent
+            country.contributions[self.power_id] = Contribution(
+                slot=self.idx,
+                troops=e["troops"] * factor,
+                effectiveness=self.effectiveness,
+                harm=self.civilian_harm,
+                isr=factor if e["isr"] else 0.0,
+                air=factor if e["air"] else 0.0,
+                aid_musd=e["aid_musd"] if e["posture"] == "active" else 0.0,
+                econ_musd=e["econ_musd"],
+            )
 
     def apply_conditionality(self, country: Country, e: PartnershipEdge) -> None:
         """Suspend cooperation with a junta if conditions are strong; resume after it goes."""
