@@ -44,8 +44,13 @@ def test_identical_timelines_diverge_at_the_start(tiny_world: Callable[..., Scen
 
 
 def test_a_different_world_differs_from_the_start(tiny_world: Callable[..., Scenario]) -> None:
+    from sim.world.parameters import parameter_bounds
+
     a = tiny_world(_withdraw_at("2024-05"))
-    b = tiny_world({**_withdraw_at("2024-05"), "parameters": {"recruitment_rate": 40.0}})
+    name, value = next(iter(a.parameters.model_dump().items()))
+    lo, hi = parameter_bounds(name)
+    other = hi if value != hi else lo
+    b = tiny_world({**_withdraw_at("2024-05"), "parameters": {name: other}})
     found = divergence(a, b)
     assert found.index == 0 and "parameters" in found.reason
 
@@ -150,12 +155,12 @@ def test_an_inert_channel_contributes_exactly_nothing(
     b = tiny_world({"name": "leaves", "events": [{"at": "2024-03", "do": "withdraw",
                                                   "power": "USA", "country": "NER",
                                                   "ends_isr": True}]})  # fmt: skip
-    same = a.parameters.isr_troop_equivalent
+    same = a.parameters.isr_gain
     channels = {
         "inert": Channel("inert", "nothing", "Sets a parameter to its value.",
-                         {"isr_troop_equivalent": same}),
+                         {"isr_gain": same}),
         "surveillance": Channel("surveillance", "lost surveillance", "No ISR.",
-                                {"isr_troop_equivalent": 0.0}),
+                                {"isr_gain": 0.0}),
     }  # fmt: skip
     result = compare_scenarios(a, b, reps=3, months=8, backend="serial", explain=True,
                                channels=channels)  # fmt: skip

@@ -229,7 +229,7 @@ REGION = "region"
 
 def _metric_names(spec: Scenario) -> tuple[list[str], list[str]]:
     """The numeric metrics the model records for ``spec``: (regional, country), patterns
-    (``influence_<POWER>``) spelled out for the scenario's powers and blocs."""
+    (``influence_<POWER>``) spelled out for the scenario's powers, blocs and actors."""
     from sim.world.metrics import COUNTRY_METRICS, REGIONAL_METRICS
 
     def names(metrics: Sequence[Any]) -> list[str]:
@@ -241,6 +241,8 @@ def _metric_names(spec: Scenario) -> tuple[list[str], list[str]]:
                 out += [m.name.replace("<POWER>", p) for p in spec.powers]
             elif "<BLOC>" in m.name:
                 out += [m.name.replace("<BLOC>", b) for b in spec.blocs]
+            elif "<ACTOR>" in m.name:
+                out += [m.name.replace("<ACTOR>", x) for x in (*spec.powers, *spec.groups)]
             else:
                 out.append(m.name)
         return out

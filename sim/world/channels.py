@@ -41,28 +41,31 @@ CHANNELS: dict[str, Channel] = _channels(
     Channel(
         "recruitment",
         "deterrence and recruitment",
-        "Abuses push people into armed groups; off, recruitment no longer grows with the "
-        "memory of abuses.",
-        {"abuse_recruitment_gain": 0.0},
+        "Troops that identify targets deter would-be insurgents (Epstein's arrest "
+        "probability); off, deterrence is at the bottom of its range, so fewer troops no "
+        "longer let more people join.",
+        {"deterrence_scale": 0.01},
     ),
     Channel(
         "attrition",
         "attrition",
-        "Fighters killed in combat leave their groups; off, deaths no longer deplete the groups.",
-        {"combatant_share": 0.0},
+        "State-side forces put fighters out of action; off, the attrition coefficient is at "
+        "the bottom of its range, so forces hardly kill fighters.",
+        {"kill_rate": 0.0005},
     ),
     Channel(
         "surveillance",
         "lost surveillance",
-        "Surveillance hubs (drones, intelligence sharing) add security; off, a hub adds "
-        "nothing, so closing one changes nothing.",
-        {"isr_troop_equivalent": 0.0},
+        "Surveillance hubs (drones, intelligence sharing) make state-side fire aimed; off, a "
+        "hub adds nothing, so closing one changes nothing.",
+        {"isr_gain": 0.0},
     ),
     Channel(
         "abuses",
         "militia and foreign abuses",
-        "Abuses against civilians kill and feed grievance; off, national forces commit none.",
-        {"state_abuse_rate": 0.0},
+        "Militias and the unaimed fire of state-side and foreign forces kill civilians and "
+        "feed grievance; off, militias harm no one and unaimed fire kills no bystander.",
+        {"militia_harm": 0.0, "collateral_ratio": 0.0},
     ),
     Channel(
         "spillover",
