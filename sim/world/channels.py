@@ -56,22 +56,24 @@ CHANNELS: dict[str, Channel] = _channels(
     Channel(
         "surveillance",
         "lost surveillance",
-        "Surveillance hubs (drones, intelligence sharing) make state-side fire aimed; off, a "
-        "hub adds nothing, so closing one changes nothing.",
-        {"isr_gain": 0.0},
+        "Surveillance hubs (drones, intelligence sharing) make state-side fire aimed and warn "
+        "bases of massed attacks; off, a hub adds nothing, so closing one changes nothing.",
+        {"isr_gain": 0.0, "base_defence_isr": 0.0},
     ),
     Channel(
         "abuses",
         "militia and foreign abuses",
-        "Militias and the unaimed fire of state-side and foreign forces kill civilians and "
-        "feed grievance; off, militias harm no one and unaimed fire kills no bystander.",
-        {"militia_harm": 0.0, "collateral_ratio": 0.0},
+        "Militias, state-side and foreign forces kill civilians (unaimed fire, massacres), "
+        "which feeds grievance; off, militias harm no one, unaimed fire kills no bystander "
+        "and no state-side force commits a massacre.",
+        {"militia_harm": 0.0, "collateral_ratio": 0.0, "state_abuse_rate": 0.0},
     ),
     Channel(
         "spillover",
         "spillover",
-        "Fighters raid and move across borders; off, each country's groups stay at home.",
-        {"raid_share": 0.0, "spread_flow_rate": 0.0},
+        "Fighters raid, move and open cells across borders; off, each country's groups stay "
+        "at home.",
+        {"raid_share": 0.0, "spread_flow_rate": 0.0, "seed_rate": 0.0},
     ),
 )
 """The channels ``sahel compare --explain`` decomposes an effect into, in the order shown."""
