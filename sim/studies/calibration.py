@@ -51,6 +51,7 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
     FreeParameter("armed_share", 1e-3, 0.8, log=True),
     FreeParameter("kill_rate", 1e-3, 0.3, log=True),
     FreeParameter("search_fighters", 100.0, 100000.0, log=True),
+    FreeParameter("holding_visibility", 0.002, 1.0, log=True),
     FreeParameter("insurgent_fire", 5e-4, 0.2, log=True),
     FreeParameter("collateral_ratio", 0.01, 3.0, log=True),
     FreeParameter("insurgent_selective", 5e-4, 0.3, log=True),
@@ -66,8 +67,8 @@ FREE_PARAMETERS: tuple[FreeParameter, ...] = (
 """The free parameters and their search ranges (log scale, two to three orders of magnitude
 each, wide enough that a fitted value near a bound says the data push it there). Why these:
 recruitment and the armed share set how fast and how far groups grow (Epstein's pool);
-the kill rate, the search scale and insurgent fire the two sides' attrition (Deitchman;
-Kress and Szechtman);
+the kill rate, the search scale, the visibility of insurgents who hold ground and insurgent
+fire the two sides' attrition (Deitchman; Kress and Szechtman);
 the collateral ratio and the state abuse rate the state side's violence against civilians,
 the selective, terror and massacre rates the insurgents' (Kalyvas), which together fix the
 split of deaths between UCDP's categories; the fighter weight how fast insurgents take

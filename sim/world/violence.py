@@ -8,14 +8,16 @@ in this order:
 
 1. **Attrition of insurgents** (Kress and Szechtman 2009, after Deitchman 1962). A force
    of combat power P_j = n_j e_j (troops x effectiveness) aims a share iota_j of its fire
-   (targets identified: information from control, from insurgents fighting in the open,
-   and from surveillance); aimed fire finds a share A / (A + H) of the targets it could (A
-   fighters and raiders present; below H they hide, and attrition is proportional to
-   forces x fighters, Deitchman's guerrilla law). The rest is *area fire*, which hits
-   fighters only in proportion to their share of the zone's people, A / N, and kills
-   bystanders in proportion to the fighting's intensity pi = A / (A + A_half):
-       fighters killed   K = mu sum_j P_j (iota_j A / (A + H) + (1 - iota_j) A / N)
-                             (at most A / 2)
+   (targets identified by informants, who come with control, and by surveillance); aimed
+   fire finds a share A / (A + H) of the targets it could (A fighters and raiders present;
+   below H they hide, and attrition is proportional to forces x fighters, Deitchman's
+   guerrilla law). Where insurgents hold the zone they also fight in the open, as a
+   conventional force (Lanchester's aimed fire: v (1 - z) of the force's fire finds them
+   without search). The rest is *area fire*, which hits fighters only in proportion to
+   their share of the zone's people, A / N, and kills bystanders in proportion to the
+   fighting's intensity pi = A / (A + A_half):
+       fighters killed   K = mu sum_j P_j (iota_j A / (A + H) + v (1 - z)
+                                           + (1 - iota_j) A / N)      (at most A / 2)
        bystanders killed C = mu c_r sum_j P_j pi (1 - iota_j) h_j (1 - A / N)
    with h_j the force's harm profile and c_r the collateral ratio.
 2. **Insurgent fire** (Deitchman's guerrillas fire aimed shots): state-side personnel killed
@@ -215,12 +217,11 @@ def clash(
     collateral: dict[str, float] = {}
     exposure = 0.0
     found = present / (present + p.search_fighters)  # share of aimed fire that finds a target
+    open_ground = p.holding_visibility * (1.0 - z)  # targets holding ground in the open
     for force in forces:
         engaged = force.power * intensity
-        hits = (
-            p.kill_rate
-            * force.power
-            * (force.intelligence * found + (1.0 - force.intelligence) * hidden)
+        hits = p.kill_rate * force.power * (
+            force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden
         )
         if force.non_state:
             aimed_militia += hits

@@ -207,9 +207,8 @@ class Country(mesa.Agent):
         mutual-defence partners' army power. Each foreign contingent: its troops at the
         power's effectiveness (x the suspended share). Air support multiplies every force's
         effectiveness by (1 + g_air n_air). Every force aims a share
-        iota = 1 - (1 - iota_0 z)(1 - v (1 - z)) exp(-g_ISR n_ISR) of its fire: information
-        from control (informants), from insurgents fighting in the open where they hold the
-        zone, and from surveillance.
+        iota = 1 - (1 - iota_0 z) exp(-g_ISR n_ISR) of its fire: information from control
+        (informants) and from surveillance.
 
         Balance B = E / (E + w sum_g lambda_g (F_g + R_g)), E the state side's combat power.
         Arrest probability P = 1 - exp(-k C / (A + A_0)), C = sum of troops x iota (troops
@@ -224,9 +223,8 @@ class Country(mesa.Agent):
             n_air += c.air
             aid += c.aid_musd
             foreign_troops += c.troops
-        # Unaimed share of fire: what neither informants (control), insurgents fighting in
-        # the open (where they hold the zone) nor surveillance reveal.
-        unaimed = (1.0 - p.holding_visibility * (1.0 - z)) * math.exp(-p.isr_gain * n_isr)
+        # Unaimed share of fire: what neither informants (control) nor surveillance reveal.
+        unaimed = math.exp(-p.isr_gain * n_isr)
         air = 1.0 + p.air_gain * n_air
         engaged = min(1.0, p.ci_commitment + 1.0 - z)
         if self.offensive:
@@ -271,9 +269,9 @@ class Country(mesa.Agent):
             if aid > 0.0:
                 added += army_power * aid_effect / (1.0 + aid_effect) * c.aid_musd / aid
             if c.isr > 0.0:
-                without = 1.0 - (1.0 - p.army_intelligence * z) * (
-                    1.0 - p.holding_visibility * (1.0 - z)
-                ) * math.exp(-p.isr_gain * (n_isr - c.isr))
+                without = 1.0 - (1.0 - p.army_intelligence * z) * math.exp(
+                    -p.isr_gain * (n_isr - c.isr)
+                )
                 added += army_power * (army.intelligence - without)
             self.foreign_effect[power_id] = added
             self.engagement[power_id] = added + c.econ_musd * p.econ_troop_equivalent
