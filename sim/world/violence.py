@@ -220,8 +220,10 @@ def clash(
     open_ground = p.holding_visibility * (1.0 - z)  # targets holding ground in the open
     for force in forces:
         engaged = force.power * intensity
-        hits = p.kill_rate * force.power * (
-            force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden
+        hits = (
+            p.kill_rate
+            * force.power
+            * (force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden)
         )
         if force.non_state:
             aimed_militia += hits
