@@ -38,7 +38,7 @@ notebook: setup
 REPS ?= 30
 results: setup
 	$(VENV)/bin/sahel compare us_stays us_withdraws --reps $(REPS) \
-		--horizon 2025-12,2026-12,2028-12 --out results/us_withdraws_vs_us_stays --force
+		--horizon 2025-12,2026-12,2028-12 --explain --out results/us_withdraws_vs_us_stays --force
 	$(VENV)/bin/sahel run us_withdraws --reps $(REPS) --out results/us_withdraws --force --quiet
 	$(VENV)/bin/sahel run us_stays --reps $(REPS) --out results/us_stays --force --quiet
 

@@ -75,16 +75,14 @@ def calibration_block() -> str:
     data = yaml.safe_load(calibrated_parameter_file().read_text(encoding="utf-8"))
     info, fitted = data["calibration"], data["parameters"]
     before, after = float(info["loss_before"]), float(info["loss"])
-    rms_before, rms_after = math.sqrt(before), math.sqrt(after)
     lines = [
         f"The calibration in use (`scenarios/parameters/calibrated.yaml`, created "
         f"{str(info['created'])[:16].replace('T', ' ')} UTC; {info['method']}) made "
-        f"{info['runs']:,} distinct runs in {float(info['seconds']):.0f} s of wall time. The loss "
+        f"{info['runs']:,} distinct runs (the header's {float(info['seconds']):.0f} s of wall "
+        f"time is that of its last, resumed, pass). The loss (totals outside UCDP's low-high "
+        f"range plus the error by category, both on the log(10 + deaths) scale) "
         f"{'fell' if after < before else 'rose'} from {before:.3f} at the documented defaults "
-        f"to {after:.3f}. In root-mean-square terms, a typical country-year miss on the "
-        f"log(10 + deaths) scale went from {rms_before:.2f} to {rms_after:.2f}, that is, for "
-        f"years with many more than 10 deaths, from a factor of about {math.exp(rms_before):.1f} "
-        f"to about {math.exp(rms_after):.1f}.",
+        f"to {after:.3f}.",
         "",
         "| parameter | default | fitted | search range | position in the range (0-1) |",
         "|---|---|---|---|---|",
@@ -110,19 +108,10 @@ def calibration_block() -> str:
         + (", ".join(edges) if edges else "none")
         + "."
     )
-    defaults = {f.name: float(Parameters.model_fields[f.name].default) for f in FREE_PARAMETERS}
-    values = {"fitted": {k: float(x) for k, x in fitted.items()}, "default": defaults}
-    ratio = {
-        label: (v["base_lethality"] + v["contest_lethality"]) / v["base_lethality"]
-        for label, v in values.items()
-    }
     lines.append(
-        f"Deaths per fighter at half control are {ratio['fitted']:.2g} times those at full "
-        f"control (`base_lethality` + `contest_lethality` against `base_lethality`), against "
-        f"{ratio['default']:.2g} times with the defaults, so the Kalyvas effect of 7.7 is "
-        f"{'weaker' if ratio['fitted'] < ratio['default'] else 'stronger'} in the calibrated "
-        f"model. The raid share moved from {defaults['raid_share']:g} to "
-        f"{_g(float(fitted['raid_share']))}."
+        "A fitted value at an edge says the data pushed the parameter there: the model, as "
+        "built, needs more of it (or less) than the range allows, and the value is a bound, "
+        "not an estimate."
     )
     return "\n".join(lines)
 
@@ -240,8 +229,10 @@ def baseline_balance_block() -> str:
     isos = ("BFA", "MLI", "NER")
     fitted = ", ".join(f"{balance['fitted'][i]:.2f} in {NAMES[i]}" for i in isos)
     default = ", ".join(f"{balance['default'][i]:.2f}" for i in isos)
-    control = ", ".join(f"{spec.countries[i].control:.2f}" for i in isos)
-    below = all(balance["fitted"][i] < spec.countries[i].control for i in isos)
+    zone = {c: max(0.0, 1 - (1 - spec.countries[c].control) / spec.countries[c].periphery_area)
+            for c in isos}  # fmt: skip
+    control = ", ".join(f"{zone[i]:.2f}" for i in isos)
+    below = all(balance["fitted"][i] < zone[i] for i in isos)
     return (
         f"With the fitted values the baseline's balance of forces after its first month (seed 1)"
         f" is {fitted} ({default} with the defaults), against their initial control of "

@@ -1,4 +1,4 @@
-"""Is the 2024 baseline's initial state one the model's own dynamics reach?
+"""Compare the 2024 baseline's initial state with the historical run's state in 2024.
 
 Runs the calibrated historical scenario (2012-01 on, real timeline) to February 2024 and
 compares, per country, the distribution over replicates of its state then (control of the
@@ -21,6 +21,7 @@ from sim.studies.run import run_scenario
 
 
 def main() -> None:
+    """Run and print the table (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=40)
     args = parser.parse_args()

@@ -34,6 +34,7 @@ DEFAULT = ("deterrence_scale", "fighter_weight", "kill_rate", "insurgent_fire",
 
 
 def main() -> None:
+    """Run and print the table (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=4)
     parser.add_argument("--points", type=int, default=7)

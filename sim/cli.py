@@ -342,8 +342,8 @@ def compare(
     horizon: Annotated[
         list[str] | None,
         typer.Option(
-            help="Report means from the start to these months, YYYY-MM[,YYYY-MM...]. "
-            "Default: the last month."
+            help="Report means up to these months, YYYY-MM[,YYYY-MM...], from the first month "
+            "the scenarios' events differ. Default: the last month."
         ),
     ] = None,
     out: Annotated[
@@ -354,30 +354,97 @@ def compare(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain",
+            help="Also split each difference into the model's causal channels: each channel "
+            "knocked out in turn, both scenarios, the same seeds (channels.csv, channels.png).",
+        ),
+    ] = False,
+    explain_metric: Annotated[
+        str | None,
+        typer.Option(
+            help="Metric the channel figure shows (implies --explain). Default: the "
+            "comparison's first focus metric (conflict deaths)."
+        ),
+    ] = None,
+    explain_group: Annotated[
+        str | None,
+        typer.Option(
+            help="Country (ISO3) or 'region' the channel figure shows (implies "
+            "--explain). Default: the first country the scenarios' events treat "
+            "differently."
+        ),
+    ] = None,
 ) -> None:
     """Compare two scenarios with paired seeds: means, paired difference and 95% CI.
+
+    Means are taken from the first month whose scheduled events differ (printed, and
+    recorded as window_start and in the manifest) to each horizon.
 
     Writes comparison.csv/.parquet (per horizon, metric and country: mean of A and B, B - A,
     95% CI, and how much pairing narrowed the interval against unpaired runs),
     difference_over_time.csv, difference.png, manifest.json and the runs themselves
     (runs/a, runs/b). Re-running the same command resumes an interrupted comparison.
+
+    With --explain, each channel of sim/world/channels.py is switched off in turn and both
+    scenarios run again with the same seeds (runs/knockouts/a, runs/knockouts/b); the
+    difference a channel's knock-out removes is its contribution (channels.csv, with paired
+    95% CIs, the sum of the channels and the interaction left over; channels.png).
     """
     from sim.scenario import load_scenario
     from sim.studies import compare_scenarios
+    from sim.studies.compare import explain_target
 
     spec_a, spec_b = load_scenario(a), load_scenario(b)
     run_months = months if months is not None else min(spec_a.months, spec_b.months)
     horizons = options.horizons(horizon, spec_a.start, run_months)
+    explain = explain or explain_metric is not None or explain_group is not None
+    if explain:
+        explain_target(spec_a, spec_b, explain_metric, explain_group)
     target = out if out is not None else options.default_out(spec_a.name, "vs", spec_b.name)
     with _Reporter(f"{spec_a.name} vs {spec_b.name}", quiet) as report:
         result = compare_scenarios(
             spec_a, spec_b, reps=reps, seed=seed, months=months, horizons=horizons,
             out=target, force=force, backend="dask" if scheduler else backend, workers=workers,
-            scheduler=scheduler, progress=report,
+            scheduler=scheduler, progress=report, explain=explain,
+            explain_metric=explain_metric, explain_group=explain_group,
         )  # fmt: skip
     if not quiet:
+        d = result.divergence
+        out_console.print(f"windows start {d.month}: {d.reason}", markup=False, highlight=False)
         _print_comparison(result)
+        if result.channels is not None:
+            _print_channels(result)
     err_console.print(f"wrote {target}/")
+
+
+def _print_channels(result) -> None:
+    """The channel decomposition of the explained metric and group, last window."""
+    metric, group = result.explained
+    c = result.channels
+    rows = c[(c["metric"] == metric) & (c["group"] == group)]
+    rows = rows[rows["window"] == rows["window"].iloc[-1]]
+    first = rows.iloc[0]
+    table = Table(
+        title=f"What each channel carries: {metric} ({group}), {result.label_b} minus "
+        f"{result.label_a} = {_fmt(first['effect'])} {first['unit']}, means over "
+        f"{first['window'].replace('/', ' to ')} ({int(first['n'])} paired replicates)",
+        caption="contribution: how much of the difference goes away when the channel is "
+        "switched off in both scenarios (the same seeds); interaction: the difference minus "
+        "the sum of the channels",
+    )
+    for col in ("channel", "label", "contribution (95% CI)", "share of the difference"):
+        table.add_column(col, justify="left" if col in ("channel", "label") else "right")
+    for _, r in rows.iterrows():
+        share = r["share_of_effect"]
+        table.add_row(
+            r["channel"], r["label"],
+            f"{_fmt(r['contribution'])} [{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]",
+            f"{100 * share:.0f}%" if share == share else "-",
+        )  # fmt: skip
+    out_console.print(table)
 
 
 def _print_comparison(result) -> None:
@@ -388,8 +455,9 @@ def _print_comparison(result) -> None:
     focus = {k.split("(")[-1].rstrip(")") for k in result.over_time if "(" in k}
     rows = last[(last["table"] == "regional") | last["country"].isin(focus)]
     table = Table(
-        title=f"{result.label_b} minus {result.label_a}, means from the start to "
-        f"{last['horizon'].iloc[0]} ({int(last['n'].iloc[0])} paired replicates)",
+        title=f"{result.label_b} minus {result.label_a}, means from "
+        f"{last['window_start'].iloc[0]} to {last['horizon'].iloc[0]} "
+        f"({int(last['n'].iloc[0])} paired replicates)",
         caption=f"negligible: the 95% CI excludes 0 but |B - A| < {NEGLIGIBLE_PERCENT:g}% of "
         f"{result.label_a}'s mean; within noise: the CI includes 0",
     )

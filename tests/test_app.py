@@ -135,8 +135,8 @@ def test_sliders_show_their_values_with_units() -> None:
         value = getattr(spec.parameters, name)
         assert units[name] and f"{value:.6g} {units[name]}" in texts, name
     slider = rc.find(v.Slider, label="recruitment rate").widget
-    slider.v_model = 40.0
-    assert f"40 {units['recruitment_rate']}" in _texts(rc)
+    slider.v_model = 0.0004
+    assert f"0.0004 {units['recruitment_rate']}" in _texts(rc)
     assert "month(s) per Step" in texts and "ms between steps" in texts
 
 
@@ -189,7 +189,7 @@ def test_changing_a_slider_and_the_scenario_rebuilds_the_model_on_reset() -> Non
     slider = rc.find(v.Slider, label="recruitment rate").widget
     select = rc.find(v.Select, label="scenario").widget
     assert select.items == list(bundled_scenarios())
-    slider.v_model = 40.0
+    slider.v_model = 0.0004
     select.v_model = "us_stays"
     app.DashboardModel.__init__ = spy  # type: ignore[method-assign]
     try:
@@ -200,8 +200,8 @@ def test_changing_a_slider_and_the_scenario_rebuilds_the_model_on_reset() -> Non
     assert len(seen) == 1
     rebuilt = seen[0]
     assert rebuilt.spec.name == "us_stays"
-    assert rebuilt.p.recruitment_rate == 40.0
-    assert lo <= 40.0 <= hi
+    assert rebuilt.p.recruitment_rate == 0.0004
+    assert lo <= 0.0004 <= hi
     assert rebuilt.month == 0
     assert "us_stays" in _status(rc)
 
@@ -226,10 +226,10 @@ def test_model_params_take_the_scenario_values_and_allowed_ranges() -> None:
 def test_dashboard_model_accepts_mesas_own_scenario_argument() -> None:
     from mesa.experimental.scenarios import Scenario as MesaScenario
 
-    model = app.DashboardModel("us_stays", scenario=MesaScenario(rng=5), recruitment_rate=30.0)
+    model = app.DashboardModel("us_stays", scenario=MesaScenario(rng=5), recruitment_rate=0.0003)
     assert model.spec.name == "us_stays"
     assert model.seed == 5
-    assert model.p.recruitment_rate == 30.0
+    assert model.p.recruitment_rate == 0.0003
 
 
 def test_network_figure_takes_a_swappable_drawer() -> None:

@@ -13,6 +13,7 @@ from sim.errors import UsageError
 from sim.scenario import load_scenario
 from sim.studies.calibration import (
     CALIBRATION_YEARS,
+    CATEGORIES,
     FREE_PARAMETERS,
     PARAMETER_FILE,
     YearlyDeathsSimulator,
@@ -22,17 +23,41 @@ from sim.studies.calibration import (
 from tests.support import ROOT, sahel
 
 
-def test_loss_is_zero_at_the_observations_and_grows_with_the_ratio() -> None:
+def _observed_summary(obs: pd.DataFrame, total: str = "deaths") -> pd.DataFrame:
+    """One replicate whose totals are the column ``total`` and whose categories are UCDP's."""
+    row = {}
+    for c, y, d, *cats in obs[["country", "year", total, *CATEGORIES]].itertuples(False):
+        row[f"deaths_{c}_{y}"] = d
+        for k, v in zip(CATEGORIES, cats, strict=True):
+            row[f"{k}_{c}_{y}"] = v
+    return pd.DataFrame([row])
+
+
+def test_loss_is_zero_at_the_observations_and_inside_the_range() -> None:
     obs = observed_table()
     loss = log_deaths_loss(obs)
-    exact = pd.DataFrame(
-        [{f"deaths_{c}_{y}": d for c, y, d in obs[["country", "year", "deaths"]].itertuples(False)}]
-    )
-    assert loss(exact) == 0.0
-    # every country-year off by the same factor e on the 10 + deaths scale
-    off = np.exp(np.log(10.0 + exact) + 1.0) - 10.0
-    assert loss(off) == pytest.approx(1.0)
-    assert loss(pd.concat([exact, off])) == pytest.approx(0.25)  # mean of logs over replicates
+    assert loss(_observed_summary(obs)) == 0.0
+    assert loss(_observed_summary(obs, "deaths_low")) == 0.0  # totals at UCDP's low end
+    assert loss(_observed_summary(obs, "deaths_high")) == 0.0
+
+
+def test_loss_grows_with_the_distance_from_the_range_and_the_category_error() -> None:
+    obs = observed_table()
+    loss = log_deaths_loss(obs)
+    exact = _observed_summary(obs)
+    high = _observed_summary(obs, "deaths_high")
+    # totals a factor e above UCDP's high (on the 10 + deaths scale), categories exact: 1
+    totals = [c for c in high.columns if c.startswith("deaths_")]
+    above = high.copy()
+    above[totals] = np.exp(np.log(10.0 + high[totals]) + 1.0) - 10.0
+    assert loss(above) == pytest.approx(1.0)
+    # every category a factor e off, totals inside the range: 1 (mean over three categories)
+    cats = exact.copy()
+    split = [c for c in cats.columns if not c.startswith("deaths_")]
+    cats[split] = np.exp(np.log(10.0 + cats[split]) + 1.0) - 10.0
+    assert loss(cats) == pytest.approx(1.0)
+    # half the replicates off by e on the log scale: their mean log is off by 1/2
+    assert loss(pd.concat([exact, cats])) == pytest.approx(0.25)
 
 
 def test_yearly_deaths_summary_matches_the_country_table() -> None:
@@ -42,7 +67,10 @@ def test_yearly_deaths_summary_matches_the_country_table() -> None:
     cty = tables["countries"]
     mali_2013 = cty[(cty["country"] == "MLI") & (cty["date"].dt.year == 2013)]["fatalities"].sum()
     assert summary["deaths_MLI_2013"] == mali_2013
-    assert len(summary) == 2 * 10
+    assert len(summary) == 4 * 2 * 10  # deaths and three categories, two years, ten countries
+    assert summary["deaths_MLI_2013"] == pytest.approx(
+        sum(summary[f"{k}_MLI_2013"] for k in CATEGORIES)
+    )
 
 
 def test_bundled_scenarios_use_the_calibrated_parameter_file() -> None:
@@ -54,7 +82,7 @@ def test_bundled_scenarios_use_the_calibrated_parameter_file() -> None:
         spec = load_scenario(name)
         for key, value in fitted.items():
             assert getattr(spec.parameters, key) == pytest.approx(value), (name, key)
-    assert load_scenario("historical_2012").parameters.coup_hazard_scale == 0.0
+    assert load_scenario("historical_2012").coups == "scheduled"
 
 
 @pytest.mark.slow

@@ -82,10 +82,10 @@ def test_existing_output_is_kept_without_force(tmp_path: Path, cli: Cli) -> None
 
 def test_parameter_override_is_recorded_and_checked(tmp_path: Path, cli: Cli) -> None:
     out = tmp_path / "p"
-    res = cli("run", "baseline_2024", "--months", "3", "-p", "recruitment_rate=30",
+    res = cli("run", "baseline_2024", "--months", "3", "-p", "recruitment_rate=0.0003",
                 "--out", str(out), "-q")  # fmt: skip
     assert res.returncode == 0, res.stderr
-    assert json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 30
+    assert json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 0.0003
     bad = cli("run", "baseline_2024", "-p", "recruitmnt_rate=3", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "Did you mean 'recruitment_rate'" in bad.stderr
     out_of_range = cli("run", "baseline_2024", "-p", "control_rate=5", "--out",
@@ -200,6 +200,6 @@ def test_schema_is_json_with_the_event_kinds(cli: Cli) -> None:
 def test_parameters_lists_units_and_justifications(cli: Cli) -> None:
     res = cli("parameters")
     assert res.returncode == 0
-    assert "recruitment_rate" in res.stdout and "recruits per million" in res.stdout
+    assert "recruitment_rate" in res.stdout and "willing pool" in res.stdout
     res = sahel("parameters", "--scenario", "us_withdraws")  # one scenario, with the reasons
     assert res.returncode == 0 and "Epstein" in res.stdout

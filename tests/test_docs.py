@@ -99,16 +99,19 @@ def test_a_parameter_set_by_a_bundled_parameter_file_is_shown_as_calibrated(
 ) -> None:
     script = _table_script()
     (tmp_path / "parameters").mkdir()
-    (tmp_path / "parameters" / "fitted.yaml").write_text("parameters:\n  recruitment_rate: 31.5\n")
+    fitted = tmp_path / "parameters" / "fitted.yaml"
+    fitted.write_text("parameters:\n  recruitment_rate: 0.0003\n")
     (tmp_path / "base.yaml").write_text("name: base\nparameter_file: parameters/fitted.yaml\n")
     (tmp_path / "other.yaml").write_text("name: other\nextends: base.yaml\n")
     calibrated = script.calibrated_values(tmp_path)
     assert list(calibrated) == ["recruitment_rate"]
-    assert calibrated["recruitment_rate"][0] == 31.5
+    assert calibrated["recruitment_rate"][0] == 0.0003
 
-    table = script.render(parameter_table(), calibrated)
+    rows = parameter_table()
+    default = next(r["default"] for r in rows if r["name"] == "recruitment_rate")
+    table = script.render(rows, calibrated)
     row = next(line for line in table.splitlines() if line.startswith("| `recruitment_rate`"))
-    assert "**31.5** (default 25)" in row and "| calibrated (" in row
+    assert f"**0.0003** (default {default:g})" in row and "| calibrated (" in row
     other = next(line for line in table.splitlines() if line.startswith("| `raid_share`"))
     assert "calibrated" not in other
     assert "1 calibrated" in table.splitlines()[-1]

@@ -91,15 +91,21 @@ def test_parameters_json_gives_value_source_and_ranges_per_scenario() -> None:
                 assert rec["file"] is None and rec["searched"] is None
 
 
-def test_a_scenarios_own_value_is_reported_with_its_file_and_line() -> None:
-    # historical_2012 switches endogenous coups off under its own `parameters:`.
-    records = {r.name: r for r in resolved_parameters("historical_2012")}
-    own = yaml.safe_load((SCENARIO_DIR / "historical_2012.yaml").read_text())["parameters"]
-    assert own, "historical_2012 sets no parameters of its own"
-    text = (SCENARIO_DIR / "historical_2012.yaml").read_text().splitlines()
+CHILD = (
+    "name: child\nextends: {parent}\nparameters:\n  coup_hazard_scale: 0.5\n  offensive_rate: 0.2\n"
+)
+
+
+def test_a_scenarios_own_value_is_reported_with_its_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(CHILD.format(parent=SCENARIO_DIR / "us_withdraws.yaml"))
+    records = {r.name: r for r in resolved_parameters(path)}
+    own = yaml.safe_load(path.read_text())["parameters"]
+    text = path.read_text().splitlines()
     for name, value in own.items():
         rec = records[name]
-        assert (rec.source, rec.value, rec.file) == ("scenario", value, "historical_2012.yaml")
+        assert (rec.source, rec.value) == ("scenario", value)
+        assert rec.file is not None and rec.file.endswith("child.yaml")
         assert rec.line is not None and text[rec.line - 1].strip().startswith(f"{name}:")
 
 
@@ -109,13 +115,13 @@ def test_layers_of_a_user_scenario(tmp_path: Path) -> None:
     (tmp_path / "child.yaml").write_text(
         f"name: child\nextends: {SCENARIO_DIR / 'us_withdraws.yaml'}\n"
         "parameter_file: mine.yaml\n"
-        "parameters:\n  recruitment_rate: 40\n"
+        "parameters:\n  recruitment_rate: 0.0001\n"
         "events:\n  - {at: 2025-01, do: set_parameter, name: raid_share, value: 0.1}\n"
     )
     records = {r.name: r for r in resolved_parameters(tmp_path / "child.yaml")}
     assert (records["recruitment_rate"].source, records["recruitment_rate"].value) == (
         "scenario",
-        40.0,
+        0.0001,
     )
     assert records["recruitment_rate"].file is not None
     assert records["recruitment_rate"].file.endswith("child.yaml")
@@ -127,27 +133,32 @@ def test_layers_of_a_user_scenario(tmp_path: Path) -> None:
     assert records["raid_share"].source == "calibrated"
     assert records["raid_share"].value == pytest.approx(calibrated()["raid_share"])
     assert records["raid_share"].changes == (("2025-01", 0.1),)
-    assert records["seed_rate"].source == "default"
-    assert records["seed_rate"].value == Parameters.model_fields["seed_rate"].default
+    assert records["min_presence_fighters"].source == "default"
+    assert (
+        records["min_presence_fighters"].value
+        == Parameters.model_fields["min_presence_fighters"].default
+    )
 
 
-def test_parameter_uses_group_scenarios_with_the_same_value() -> None:
+def test_parameter_uses_group_scenarios_with_the_same_value(tmp_path: Path) -> None:
+    path = tmp_path / "child.yaml"
+    path.write_text(CHILD.format(parent=SCENARIO_DIR / "us_withdraws.yaml"))
     by = {name: resolved_parameters(name) for name in ("historical_2012", "us_withdraws")}
+    by["child"] = resolved_parameters(path)
     uses = {u.name: u.uses for u in parameter_uses(by)}
-    hist = {r.name: r for r in by["historical_2012"]}["coup_hazard_scale"]
     assert uses["coup_hazard_scale"] == (
-        (1.0, "default", ("us_withdraws",)),
-        (hist.value, "scenario", ("historical_2012",)),
+        (1.0, "default", ("historical_2012", "us_withdraws")),
+        (0.5, "scenario", ("child",)),
     )
     assert uses["raid_share"] == (
-        (calibrated()["raid_share"], "calibrated", ("historical_2012", "us_withdraws")),
+        (calibrated()["raid_share"], "calibrated", ("historical_2012", "us_withdraws", "child")),
     )
 
 
 def test_parameters_of_one_scenario_in_detail() -> None:
     res = runner.invoke(app, ["parameters", "--scenario", "historical_2012"])
     assert res.exit_code == 0, res.output
-    assert "historical_2012.yaml" in res.stdout and "Epstein" in res.stdout
+    assert "calibrated" in res.stdout and "Epstein" in res.stdout
     records = parameters_json("--scenario", "us_withdraws")
     assert isinstance(records, list) and len(records) == len(Parameters.model_fields)
 

@@ -12,8 +12,8 @@ optional grouping columns; nothing knows what is simulated.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,28 @@ if TYPE_CHECKING:
 
 
 def window_means(
-    table: pd.DataFrame, horizon: int, *, by: Sequence[str] = (), time: str = "month"
+    table: pd.DataFrame,
+    horizon: int,
+    *,
+    start: int = 0,
+    by: Sequence[str] = (),
+    time: str = "month",
 ) -> pd.DataFrame:
-    """Mean of every numeric column over times 0..``horizon`` (inclusive), per replicate and
-    group: one row per (replicate, *by)."""
-    window = table[table[time] <= horizon]
+    """Mean of every numeric column over times ``start``..``horizon`` (both inclusive), per
+    replicate and group: one row per (replicate, *by).
+
+    Args:
+        table: one row per replicate, time (and group).
+        horizon: last time of the window.
+        start: first time of the window (default 0: from the first time); a comparison
+            starts its windows where the two experiments first differ.
+
+    Raises:
+        ValueError: ``start`` after ``horizon`` (an empty window).
+    """
+    if start > horizon:
+        raise ValueError(f"window start {start} is after its end {horizon}; nothing to average")
+    window = table[(table[time] >= start) & (table[time] <= horizon)]
     keys = ["replicate", *by]
     numeric = [
         c
@@ -110,6 +127,110 @@ def _paired_stats(xa: np.ndarray, xb: np.ndarray, confidence: float) -> dict[str
         "unpaired_halfwidth": unpaired,
         "narrowing": float(narrowing),
     }
+
+
+SUM_OF_PARTS = "sum of channels"
+"""The row of :func:`knockout_contributions` holding the sum of the channels' contributions."""
+
+INTERACTION = "interaction"
+"""The row of :func:`knockout_contributions` holding what the channels' sum leaves over."""
+
+_ALL = "__all__"
+"""Name of the one group when :func:`knockout_contributions` has no grouping columns."""
+
+
+def knockout_contributions(
+    full: tuple[pd.DataFrame, pd.DataFrame],
+    knocked_out: Mapping[str, tuple[pd.DataFrame, pd.DataFrame]],
+    *,
+    by: Sequence[str] = (),
+    values: Sequence[str] | None = None,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    """Split the paired effect B - A into the contributions of channels, by knocking out
+    each channel in turn under common random numbers.
+
+    The effect is the mean over replicates of ``B - A`` (replicate ``r`` of every run shares
+    its seed). With channel ``k`` switched off in both A and B, the effect left is the mean
+    of ``B_k - A_k``; the channel's contribution is what switching it off removes::
+
+        contribution_k = mean_r[(B - A)_r - (B_k - A_k)_r]
+
+    a paired quantity per replicate, so its confidence interval (Student t over replicates)
+    is as narrow as common random numbers make it. A channel whose knock-out leaves both
+    runs unchanged contributes exactly 0. The contributions need not add up to the effect
+    (channels interact, and one knock-out may remove what several channels do together):
+    the row :data:`SUM_OF_PARTS` is their sum, and :data:`INTERACTION` is the effect minus
+    that sum, each with its paired interval.
+
+    Args:
+        full: (A, B) per-replicate values with every channel on, e.g. from
+            :func:`window_means`.
+        knocked_out: ``{channel: (A_k, B_k)}``, the same tables with that channel off.
+        by: grouping columns, compared separately.
+        values: the value columns (default: every numeric column of A other than the keys).
+
+    Returns one row per group, metric and part (each channel in the given order, then the
+    sum and the interaction): ``channel``, ``contribution`` (mean), ``ci_low``,
+    ``ci_high``, ``share_of_effect`` (contribution / effect; NaN when the effect is 0),
+    ``n`` (replicates present in every run), ``effect`` (B - A with every channel on) and
+    ``effect_off`` (B_k - A_k; NaN for the sum and the interaction).
+    """
+    keys = ["replicate", *by]
+    if values is None:
+        values = [c for c in full[0].select_dtypes("number").columns if c not in keys]
+    cols = list(values)
+
+    def effect(pair: tuple[pd.DataFrame, pd.DataFrame]) -> pd.DataFrame:
+        xa, xb = (t.set_index(keys)[cols].astype(float) for t in pair)
+        return xb - xa
+
+    d_full = effect(full)
+    d_off = {k: effect(pair) for k, pair in knocked_out.items()}
+    common = d_full.dropna(how="all").index
+    for d in d_off.values():
+        common = common.intersection(d.dropna(how="all").index)
+    if common.empty:
+        raise ValueError("no replicate appears in every run; nothing to pair")
+    d_full = d_full.loc[common].sort_index()
+    offs = {k: d.loc[d_full.index] for k, d in d_off.items()}
+    parts = {k: d_full - d for k, d in offs.items()}
+    total = sum(parts.values(), start=d_full * 0.0)
+    parts[SUM_OF_PARTS] = total
+    parts[INTERACTION] = d_full - total
+
+    def per_group(frame: pd.DataFrame, how: str) -> pd.Series:
+        """``how`` (mean, std, count) per group and metric, as one long Series."""
+        if by:
+            grouped = frame.groupby(level=list(by), observed=True, sort=True)
+        else:
+            grouped = frame.groupby(pd.Index(np.zeros(len(frame), dtype=int), name=_ALL))
+        table = grouped.agg(how)
+        table.columns.name = "metric"
+        return cast("pd.Series", table.stack())
+
+    effects = per_group(d_full, "mean")
+    out = []
+    for part, frame in parts.items():
+        mean, sd, n = (per_group(frame, how) for how in ("mean", "std", "count"))
+        counts = n.to_numpy(dtype=float)
+        t = stats.t.ppf(0.5 + confidence / 2, np.maximum(counts - 1, 1))
+        half = np.where(counts >= 2, t * sd.to_numpy(dtype=float) / np.sqrt(counts), np.nan)
+        full_effect = effects.reindex(mean.index).to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(full_effect != 0, mean.to_numpy() / full_effect, np.nan)
+        rows = pd.DataFrame(
+            {"channel": part, "contribution": mean, "ci_low": mean - half,
+             "ci_high": mean + half, "share_of_effect": share, "n": n.astype(int),
+             "effect": full_effect,
+             "effect_off": per_group(offs[part], "mean") if part in offs else np.nan},
+            index=mean.index,
+        )  # fmt: skip
+        out.append(rows.reset_index())
+    table = pd.concat(out, ignore_index=True)
+    order = [*by, "metric", "channel", "contribution", "ci_low", "ci_high", "share_of_effect",
+             "n", "effect", "effect_off"]  # fmt: skip
+    return table[order]
 
 
 NEGLIGIBLE_PERCENT = 1.0

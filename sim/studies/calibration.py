@@ -3,11 +3,13 @@
 The historical scenario (``scenarios/historical_2012.yaml``, January 2012 to December 2024,
 real timeline, scheduled coups) is run for the calibration years 2012-2019 only, and a small
 set of free parameters (:data:`FREE_PARAMETERS`) is fitted so that the model's yearly deaths
-per country match UCDP's. The loss (:func:`log_deaths_loss`) is the mean squared difference
-of log(10 + deaths per year) over the 80 country-years, with the model's value the mean of
-log(10 + deaths) over replicates: it weighs a country with 200 deaths a year against one with
-2,000 by ratios, not by absolute numbers, lets quiet years (0 against 3 deaths) count little,
-and penalises a model that is right on average but wildly noisy. Years from 2020 on are
+per country match UCDP's, in all and by category. The loss (:func:`log_deaths_loss`) works
+on log(10 + deaths per year), the model's value the mean over replicates: the squared
+distance of each country-year's total from UCDP's low-high range, plus the squared error of
+each of UCDP's three categories (state-based, non-state, one-sided). On the log scale it
+weighs a country with 200 deaths a year against one with 2,000 by ratios, lets quiet years
+(0 against 3 deaths) count little, and penalises a model that is right on average but wildly
+noisy. Years from 2020 on are
 never looked at during calibration; the back-test
 (:func:`backtest`) then runs the calibrated model to 2024 and reports them as out of sample.
 

@@ -9,7 +9,8 @@ kind       stores                other files
 ========== ===================== =========================================================
 run        the folder itself     summary_region.csv, summary_countries.csv, key_metrics.png
 compare    runs/a, runs/b        comparison.csv/.parquet, difference_over_time.csv,
-                                 difference.png
+           (runs/knockouts/a,    difference.png (with --explain: channels.csv,
+           runs/knockouts/b)     channels.png)
 sweep      the folder itself     runs.csv, points.csv
 sensitivity the folder itself    indices.csv, noise.csv, indices_<output>.png
 calibration runs/                history.csv, fit.csv, fit.png, calibrated.yaml
@@ -74,7 +75,7 @@ class Results:
         summary: one row per run (``runs.csv`` of a sweep, the store's summary otherwise);
             ``None`` for comparisons.
         extra: the kind's other tables by file stem (``points``, ``indices``, ``noise``,
-            ``history``, ``fit``, ``backtest``).
+            ``history``, ``fit``, ``backtest``, ``channels``).
     """
 
     path: Path
@@ -231,7 +232,7 @@ def open_results(folder: Path | str) -> Results:
             results.summary = results.table("summary")
         except UsageError:
             results.summary = None
-    stems = ("points", "indices", "noise", "history", "fit", "backtest")
+    stems = ("points", "indices", "noise", "history", "fit", "backtest", "channels")
     for stem in stems:
         table = _csv(path / f"{stem}.csv")
         if table is not None:

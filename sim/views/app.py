@@ -65,7 +65,7 @@ DEFAULT_SCENARIO = "us_withdraws"
 SLIDER_PARAMETERS: tuple[str, ...] = (
     "recruitment_rate",
     "deterrence_scale",
-    "isr_troop_equivalent",
+    "isr_gain",
     "raid_share",
     "state_abuse_rate",
     "alignment_rate",

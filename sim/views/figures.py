@@ -57,6 +57,7 @@ __all__ = [  # the palette and names are re-exported from sim.views.style for ol
     "POWER_COLOURS",
     "POWER_NAMES",
     "axis_label",
+    "channel_contributions",
     "country_map",
     "country_outlines",
     "event_timeline",
@@ -328,6 +329,61 @@ def paired_difference(
     handles, texts = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, texts, loc="outside lower center", ncols=2, fontsize=9)
     fig.suptitle(title if title is not None else f"{label_b} minus {label_a} (paired replicates)")
+    return fig
+
+
+def channel_contributions(
+    channels: pd.DataFrame,
+    metric: str,
+    group: str,
+    *,
+    window: str | None = None,
+    label_a: str = "A",
+    label_b: str = "B",
+) -> Figure:
+    """How much of the difference B - A each causal channel carries: one horizontal bar per
+    channel plus the interaction, with 95% confidence intervals, and the whole effect as a
+    dashed line.
+
+    Args:
+        channels: the channel table of a comparison (``channels.csv``: ``metric``,
+            ``group``, ``window``, ``channel``, ``label``, ``contribution``, ``ci_low``,
+            ``ci_high``, ``effect``...).
+        metric, group: the metric and the group (an ISO3 code, or ``region``) shown.
+        window: which window (default: the last in the table).
+        label_a, label_b: scenario names for the title.
+    """
+    from sim.engine.compare import INTERACTION, SUM_OF_PARTS
+
+    rows = channels[(channels["metric"] == metric) & (channels["group"] == group)]
+    if rows.empty:
+        raise ValueError(f"no channel contributions for {metric!r} in {group!r}")
+    shown_window = window if window is not None else str(rows["window"].iloc[-1])
+    rows = rows[(rows["window"] == shown_window) & (rows["channel"] != SUM_OF_PARTS)]
+    info = metric_info(metric)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 0.55 * len(rows) + 1.8), constrained_layout=True)
+    y = np.arange(len(rows))[::-1]
+    value = rows["contribution"].to_numpy(dtype=float)
+    low = np.nan_to_num(value - rows["ci_low"].to_numpy(dtype=float))  # no CI with 1 pair
+    high = np.nan_to_num(rows["ci_high"].to_numpy(dtype=float) - value)
+    colours = [
+        "0.65" if c == INTERACTION else OKABE_ITO[5] if v < 0 else OKABE_ITO[0]
+        for c, v in zip(rows["channel"], value, strict=True)
+    ]
+    ax.barh(y, value, color=colours, height=0.6, xerr=np.vstack([low, high]),
+            error_kw={"ecolor": "0.25", "capsize": 3, "lw": 1},
+            label="contribution (95% CI)")  # fmt: skip
+    ax.set_yticks(y, list(rows["label"]))
+    ax.axvline(0.0, color="0.5", lw=0.8)
+    effect = float(rows["effect"].iloc[0])
+    ax.axvline(effect, color="0.2", lw=1.2, ls="--", label=f"whole effect, {label_b} - {label_a}")
+    where = country_name(group) if group != "region" else "the region"
+    ax.set_title(f"{info.label}, {where}: what each channel carries\n{label_b} minus {label_a}, "
+                 f"means over {shown_window.replace('/', ' to ')}")  # fmt: skip
+    ax.set_xlabel(f"Contribution to the difference ({info.unit or 'units of the metric'})")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=8, loc="best")
     return fig
 
 

@@ -496,10 +496,13 @@ def write_report(
 
         a = folder.runs["a"].label
         horizon = folder.comparison["horizon"].iloc[-1] if folder.comparison is not None else last
+        since = folder.start
+        if folder.comparison is not None and "window_start" in folder.comparison:
+            since = folder.comparison["window_start"].iloc[-1]
         table = _comparison_rows(folder)
         if not table.empty:
             lines += [
-                f"## Paired differences (means from {folder.start} to {horizon})",
+                f"## Paired differences (means from {since} to {horizon})",
                 "",
                 _markdown_table(table),
                 "",

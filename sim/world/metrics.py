@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import mesa
 
-from sim.world.violence import MILITIA, STATE
+from sim.world.violence import ALLIES, MILITIA, STATE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,6 +166,13 @@ COUNTRY_METRICS: tuple[Metric, ...] = (
         ">= 0",
         "Deaths inflicted by pro-government militias.",
         "Killed by militias",
+    ),
+    Metric(
+        "killed_by_allies",
+        "deaths per month",
+        ">= 0",
+        "Deaths inflicted by forces lent by a mutual-defence bloc.",
+        "Killed by allied forces",
     ),
     Metric(
         "killed_by_<ACTOR>",
@@ -355,8 +362,9 @@ def country_fields(model: SahelModel) -> dict[str, Any]:
 
 
 def killers(model: SahelModel) -> list[str]:
-    """Perpetrators recorded per country: national forces, militias, every power and group."""
-    return [STATE, MILITIA, *model.powers, *model.groups]
+    """Perpetrators recorded per country: national forces, militias, allied bloc forces, every
+    power and group (the ``killed_by_*`` columns sum to ``fatalities``)."""
+    return [STATE, MILITIA, ALLIES, *model.powers, *model.groups]
 
 
 def _killed_by(country: Any, actor: str) -> float:

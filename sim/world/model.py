@@ -110,6 +110,7 @@ class SahelModel(mesa.Model):
                     ps.econ_musd,
                 )
                 edge["isr"], edge["base"], edge["posture"] = ps.isr, ps.base, ps.posture.value
+                edge["air"] = ps.air
                 edge["target"] = ps.troops
                 if ps.posture == "suspended":
                     edge["suspended_by"] = "coup" if self.countries[iso].is_junta else "event"

@@ -29,7 +29,7 @@ in this order:
    lacks control and information, (1 - x)(1 - iota). For the insurgents x = 1 - z (z the
    state's control of the contested zone): V_g = lambda_g (F_g + R_g) (sigma_s s(1 - z) +
    sigma_t z (1 - iota_I)). State-side forces commit massacres (below) at a rate per 1000
-   engaged troops x h_j x (s(z) + (1 - z)(1 - iota_j)).
+   engaged troops x pi x h_j x (s(z) + (1 - z)(1 - iota_j)).
 4. **Mass-casualty events**: massed attacks on bases, insurgent massacres and massacres by
    state-side forces, each at most one per kind and country-month with probability
    1 - exp(-rate), of size x_min U^(-1/(alpha - 1)) truncated at x_max (a power law,
@@ -220,8 +220,10 @@ def clash(
     open_ground = p.holding_visibility * (1.0 - z)  # targets holding ground in the open
     for force in forces:
         engaged = force.power * intensity
-        hits = p.kill_rate * force.power * (
-            force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden
+        hits = (
+            p.kill_rate
+            * force.power
+            * (force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden)
         )
         if force.non_state:
             aimed_militia += hits

@@ -109,7 +109,7 @@ def test_compare_cli_resumes_and_matches_a_dask_cluster(
 @pytest.mark.slow
 def test_sweep_cli_grid_resume_and_status(tmp_path: Path) -> None:
     out = tmp_path / "sweep"
-    cmd = ["sweep", "us_withdraws", "-p", "recruitment_rate=15:35:2", "-p",
+    cmd = ["sweep", "us_withdraws", "-p", "recruitment_rate=0.0001:0.0003:2", "-p",
            "raid_share=0.1:0.3:2", "--reps", "2", "--months", "6", "--out", str(out),
            "-q"]  # fmt: skip
     first = sahel(*cmd)
@@ -117,7 +117,7 @@ def test_sweep_cli_grid_resume_and_status(tmp_path: Path) -> None:
     runs = pd.read_csv(out / "runs.csv")
     points = pd.read_csv(out / "points.csv")
     assert len(runs) == 8 and len(points) == 4
-    assert set(runs["param_recruitment_rate"]) == {15.0, 35.0}
+    assert set(runs["param_recruitment_rate"]) == {0.0001, 0.0003}
     # Replicate r has the same seed at every design point (common random numbers).
     assert runs.groupby("replicate")["seed"].nunique().eq(1).all()
     before = (out / "status.log").read_text().count('"event": "batch"')
@@ -132,13 +132,13 @@ def test_sweep_cli_grid_resume_and_status(tmp_path: Path) -> None:
 
 def test_sweep_cli_latin_hypercube(tmp_path: Path, cli: Any) -> None:
     out = tmp_path / "lhs"
-    res = cli("sweep", "baseline_2024", "-p", "recruitment_rate=10:40", "-p",
+    res = cli("sweep", "baseline_2024", "-p", "recruitment_rate=0.0001:0.0004", "-p",
                 "control_rate=0.01:0.1", "--lhs", "5", "--months", "3", "--out", str(out),
                 "-q", "--backend", "serial")  # fmt: skip
     assert res.returncode == 0, res.stderr
     points = pd.read_csv(out / "points.csv")
     assert len(points) == 5
-    assert points["param_recruitment_rate"].between(10, 40).all()
+    assert points["param_recruitment_rate"].between(0.0001, 0.0004).all()
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_bad_design_specifications_exit_2(
 def test_sensitivity_cli_morris(tmp_path: Path) -> None:
     out = tmp_path / "morris"
     res = sahel("sensitivity", "us_withdraws", "--method", "morris", "-p",
-                "recruitment_rate=10:40", "-p", "raid_share=0.05:0.4", "--n", "4", "--reps", "2",
+                "recruitment_rate=0.0001:0.0004", "-p", "raid_share=0.05:0.4", "--n", "4", "--reps", "2",
                 "--months", "12", "--out", str(out), "--output", "fatalities_per_year")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "12 points x 2 replicates = 24 runs" in res.stderr
@@ -181,7 +181,7 @@ def test_sensitivity_cli_rejects_bad_method(cli: Any) -> None:
 
 
 def test_sweep_api_returns_dataframes(tmp_path: Path) -> None:
-    result = sweep("baseline_2024", ["recruitment_rate=20:30:2"], reps=2, months=3,
+    result = sweep("baseline_2024", ["recruitment_rate=0.0002:0.0003:2"], reps=2, months=3,
                    backend="serial")  # fmt: skip
     assert len(result.summary) == 4 and len(result.points) == 2
     assert "fatalities_per_year" in result.summary.columns
@@ -194,7 +194,7 @@ def test_local_pool_works_without_a_main_module_and_keeps_the_start_method() -> 
         "import multiprocessing as mp\n"
         "before = mp.get_start_method(allow_none=True)\n"
         "from sim.studies import sweep\n"
-        "r = sweep('baseline_2024', ['recruitment_rate=20:30:2'], reps=2, months=3, workers=2)\n"
+        "r = sweep('baseline_2024', ['recruitment_rate=0.0002:0.0003:2'], reps=2, months=3, workers=2)\n"
         "print(len(r.summary), before, mp.get_start_method(allow_none=True) != 'spawn')\n"
     )
     res = subprocess.run(

@@ -47,8 +47,9 @@ def update_preferences(country: Country, *, sovereigntism: float, is_junta: bool
     for power in model.powers_in_order:
         effect = effects.get(power.power_id, 0.0)
         if effect > 0.0:
-            # A partner that deployed this month into a country whose security (assessed
-            # last month) was nil delivers all the security there is.
+            # Both are last month's (the country musters its forces after partners are
+            # chosen): a partner present in a country that had no security at all then
+            # delivers all the security there is.
             delivered = effect / security if security > 0.0 else 1.0
         else:
             offer = power.offer_troops * power.effectiveness
