@@ -178,11 +178,6 @@ def check_air_support(model: SahelModel, without: SahelModel) -> None:
     assert ner.base_defence == pytest.approx(bare.base_defence * np.exp(-p.base_defence_air))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model: SahelModel._build_world copies troops, aid, isr, base and posture of a "
-    "partnership but not `air`, so air support stated at the start is ignored",
-)
 def test_air_support_at_the_start_multiplies_effectiveness_and_base_defence() -> None:
     flying = {"powers": {"USA": {"partners": {"NER": {"air": True}}}}}
     model = SahelModel(validate_data(tiny_data(flying)), rng=1)
