@@ -144,12 +144,6 @@ def test_datacollector_frames_have_every_metric_and_one_row_per_month(scenario):
     assert model.month == 9 and not model.running
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AttributeError,
-    reason="model: metrics.country_fields names dotted attributes ('toll.state_based'), which "
-    "Mesa's own DataCollector cannot resolve; callables (operator.attrgetter) would do",
-)
 def test_datacollector_records_what_mesa_s_stock_collector_records(scenario):
     """The model's collector stores exactly the records Mesa's own DataCollector would."""
     model = SahelModel(scenario("us_withdraws"), rng=6, months=12)

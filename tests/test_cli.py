@@ -85,7 +85,9 @@ def test_parameter_override_is_recorded_and_checked(tmp_path: Path, cli: Cli) ->
     res = cli("run", "baseline_2024", "--months", "3", "-p", "recruitment_rate=0.0003",
                 "--out", str(out), "-q")  # fmt: skip
     assert res.returncode == 0, res.stderr
-    assert json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 0.0003
+    assert (
+        json.loads((out / "manifest.json").read_text())["parameters"]["recruitment_rate"] == 0.0003
+    )
     bad = cli("run", "baseline_2024", "-p", "recruitmnt_rate=3", "--out", str(tmp_path / "x"))
     assert bad.returncode == 2 and "Did you mean 'recruitment_rate'" in bad.stderr
     out_of_range = cli("run", "baseline_2024", "-p", "control_rate=5", "--out",

@@ -205,12 +205,6 @@ def test_fatalities_are_whole_persons_when_abuses_happen(scenario):
     assert (c["deaths_one_sided"] > 0).any()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model: a soldier killed is split over army (state-based) and militia (non-state) "
-    "in proportion to exposure, so each category holds fractions of persons "
-    "(sim/world/violence.py, clash step 2)",
-)
 def test_deaths_in_each_category_are_whole_persons(scenario):
     """UCDP counts persons in each category: each category's deaths are whole."""
     c = SahelModel(scenario("us_withdraws"), rng=0).run(36).country_frame()

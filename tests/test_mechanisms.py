@@ -450,12 +450,6 @@ def test_abuses_raise_recruitment_where_they_happen(tiny_model):
         assert row["MLI"] == pytest.approx(baseline["MLI"], rel=1e-12)  # only where they happen
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model: clash() sets country.civilians_abused = (its own abuses), overwriting the "
-    "deaths a scheduled `abuse` event added earlier in the month, so the event never reaches "
-    "the abuse memory (sim/world/violence.py, end of step 4c)",
-)
 def test_massacres_grow_the_insurgency_where_they_happen(tiny_world):
     massacres = {
         "events": [

@@ -267,8 +267,14 @@ def clash(
         mass_events += 1
     soldiers = whole(routine + defenders, rounding.item(3))
     if exposure > 0.0 and soldiers > 0.0:
-        for force in forces:
-            dead = soldiers * force.troops * force.exposure / exposure
+        # Whole persons per force: each its floor share, the remainder to the most exposed.
+        shares = [soldiers * f.troops * f.exposure / exposure for f in forces]
+        whole_shares = [math.floor(x) for x in shares]
+        most = max(range(len(forces)), key=shares.__getitem__)
+        whole_shares[most] += soldiers - sum(whole_shares)
+        for force, dead in zip(forces, whole_shares, strict=True):
+            if dead <= 0.0:
+                continue
             force_loss(country, force, dead)
             category = "non_state" if force.non_state else "state_based"
             for (group, _, _), w in zip(fighters, weights, strict=True):
@@ -318,7 +324,7 @@ def clash(
             abused += dead
             mass_events += 1
     country.abuse_events = mass_events
-    country.civilians_abused = abused
+    country.civilians_abused += abused  # after any scheduled massacre this month
 
     # Losses among the insurgents: from fighters based here first, raiders' from their bases.
     for i, (group, based, raiding) in enumerate(fighters):

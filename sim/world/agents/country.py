@@ -78,7 +78,10 @@ class Country(mesa.Agent):
         self.sanctions: dict[Bloc, int] = {}  # bloc -> last month of its sanctions
         self.sanctioned_until = -1  # last month of any bloc's sanctions
         # Operations.
-        self.offensive_until = -1  # last month of the current or last offensive
+        # Last month of the current or last offensive (none yet: long enough ago that one
+        # may start in the first month).
+        self.offensive_until = -(10**6)
+        self._offensive_flag = 0.0
         self.loss_memory = 0.0  # soldiers killed per 100 troops, e-folding over ~a year
         self.excitation = 0.0  # self-excitation of mass-casualty events
         # Per-month quantities (recomputed every step).
@@ -123,9 +126,40 @@ class Country(mesa.Agent):
         return self.offensive_until >= self.model.month
 
     @property
+    def deaths_state_based(self) -> float:
+        """UCDP state-based deaths this month (persons)."""
+        return self.toll.state_based
+
+    @property
+    def deaths_non_state(self) -> float:
+        """UCDP non-state deaths this month (persons)."""
+        return self.toll.non_state
+
+    @property
+    def deaths_one_sided(self) -> float:
+        """UCDP one-sided deaths this month (persons)."""
+        return self.toll.one_sided
+
+    @property
+    def soldier_deaths(self) -> float:
+        """State-side personnel killed this month (persons)."""
+        return self.toll.soldiers
+
+    @property
+    def fighters_killed(self) -> float:
+        """Insurgent fighters killed this month (persons)."""
+        return self.toll.fighters
+
+    @property
+    def civilian_deaths(self) -> float:
+        """Civilians killed this month, in battle or deliberately (persons)."""
+        return self.toll.civilians
+
+    @property
     def offensive_flag(self) -> float:
-        """1.0 during an offensive, else 0.0 (as recorded)."""
-        return 1.0 if self.offensive else 0.0
+        """1.0 if this month's forces fought on an offensive, else 0.0 (as recorded; set by
+        :meth:`muster`, so that it reads the same whenever the month is recorded)."""
+        return self._offensive_flag
 
     @property
     def militia_members(self) -> float:
@@ -227,6 +261,7 @@ class Country(mesa.Agent):
         unaimed = math.exp(-p.isr_gain * n_isr)
         air = 1.0 + p.air_gain * n_air
         engaged = min(1.0, p.ci_commitment + 1.0 - z)
+        self._offensive_flag = 1.0 if self.offensive else 0.0
         if self.offensive:
             engaged = min(1.0, engaged * p.offensive_gain)
         morale = math.exp(-p.morale_loss * self.loss_memory)
