@@ -269,16 +269,16 @@ def clash(
     if exposure > 0.0 and soldiers > 0.0:
         # Whole persons per force: each its floor share, the remainder to the most exposed.
         shares = [soldiers * f.troops * f.exposure / exposure for f in forces]
-        whole_shares = [math.floor(x) for x in shares]
+        whole_shares = [float(math.floor(x)) for x in shares]
         most = max(range(len(forces)), key=shares.__getitem__)
         whole_shares[most] += soldiers - sum(whole_shares)
-        for force, dead in zip(forces, whole_shares, strict=True):
-            if dead <= 0.0:
+        for force, killed in zip(forces, whole_shares, strict=True):
+            if killed <= 0.0:
                 continue
-            force_loss(country, force, dead)
+            force_loss(country, force, killed)
             category = "non_state" if force.non_state else "state_based"
             for (group, _, _), w in zip(fighters, weights, strict=True):
-                toll.add(category, group.group_id, dead * w / weight)
+                toll.add(category, group.group_id, killed * w / weight)
         toll.soldiers += soldiers
     if attackers > 0.0:
         attackers = whole(attackers, rounding.item(4))

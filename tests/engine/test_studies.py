@@ -163,7 +163,8 @@ def test_bad_design_specifications_exit_2(
 def test_sensitivity_cli_morris(tmp_path: Path) -> None:
     out = tmp_path / "morris"
     res = sahel("sensitivity", "us_withdraws", "--method", "morris", "-p",
-                "recruitment_rate=0.0001:0.0004", "-p", "raid_share=0.05:0.4", "--n", "4", "--reps", "2",
+                "recruitment_rate=0.0001:0.0004", "-p", "raid_share=0.05:0.4", "--n", "4",
+                "--reps", "2",
                 "--months", "12", "--out", str(out), "--output", "fatalities_per_year")  # fmt: skip
     assert res.returncode == 0, res.stderr
     assert "12 points x 2 replicates = 24 runs" in res.stderr
@@ -194,7 +195,8 @@ def test_local_pool_works_without_a_main_module_and_keeps_the_start_method() -> 
         "import multiprocessing as mp\n"
         "before = mp.get_start_method(allow_none=True)\n"
         "from sim.studies import sweep\n"
-        "r = sweep('baseline_2024', ['recruitment_rate=0.0002:0.0003:2'], reps=2, months=3, workers=2)\n"
+        "r = sweep('baseline_2024', ['recruitment_rate=0.0002:0.0003:2'], reps=2, months=3,"
+        " workers=2)\n"
         "print(len(r.summary), before, mp.get_start_method(allow_none=True) != 'spawn')\n"
     )
     res = subprocess.run(
