@@ -156,7 +156,7 @@ def test_dashboard_renders_and_steps_offline(server: Server, tmp_path: Path) -> 
             text = page.locator("body").inner_text()
             for leftover in ("Page 0", "Use Threads", "Time:"):  # Mesa's SolaraViz's, dropped
                 assert leftover not in text, leftover
-            assert "recruits per million people per month" in text  # slider values with units
+            assert "share of the willing pool per month" in text  # slider values with units
             server.timings["page_ready_s"] = time.perf_counter() - start
 
             sizes = page.locator("img").evaluate_all(

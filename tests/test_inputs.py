@@ -474,8 +474,8 @@ def test_extends_merging_is_linear_in_the_size_of_the_files(tmp_path):
     take twenty-five times as long (it took 23 s for 3,000 before the merge was linear)."""
     import time
 
-    def seconds(n: int) -> float:
-        folder = tmp_path / str(n)
+    def seconds(n: int, attempt: int = 0) -> float:
+        folder = tmp_path / f"{n}-{attempt}"
         folder.mkdir()
         rows = "".join(f"  k{i}: {{a: 1}}\n" for i in range(n))
         (folder / "p.yaml").write_text("name: p\nx:\n" + rows)
@@ -485,7 +485,9 @@ def test_extends_merging_is_linear_in_the_size_of_the_files(tmp_path):
             load_scenario(folder / "c.yaml")
         return time.perf_counter() - started
 
-    small, large = seconds(600), seconds(3000)
+    # best of three, so that a busy machine (other jobs on the cores) does not decide
+    small = min(seconds(600, k) for k in range(3))
+    large = min(seconds(3000, k) for k in range(3))
     assert large < 12 * small + 0.3 and large < 5.0, (small, large)
 
 

@@ -257,7 +257,12 @@ def calibrate(
             )  # fmt: skip
 
     history = pd.DataFrame(ev.history)
-    searched = history[history["stage"] != "start"]
+    # The start point competes too when it lies inside the searched box: a calibration never
+    # reports a fit worse than the point it started from.
+    inside = np.ones(len(history), dtype=bool)
+    for f in free:
+        inside &= history[f.name].between(f.lo, f.hi).to_numpy()
+    searched = history[(history["stage"] != "start") | inside]
     best_row = searched.iloc[int(np.nanargmin(searched["loss"].to_numpy(dtype=float)))]
     method = (
         f"Latin hypercube ({lhs_points} points) then bounded Nelder-Mead (at most {local_evals}"

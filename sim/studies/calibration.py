@@ -256,7 +256,7 @@ def calibrate_historical(
     folder = OutputFolder(out)
     folder.claim(study_manifest("calibration", settings, []), force=force)
     store = folder.store("runs", study_manifest("calibration runs", settings, []))
-    start = {f.name: float(getattr(spec.parameters, f.name)) for f in FREE_PARAMETERS}
+    start = defaults  # "loss before" is the loss at the documented defaults
     result = calibrate(
         sim, FREE_PARAMETERS, log_deaths_loss(observed), store, reps=reps, root_seed=root,
         lhs_points=lhs_points, local_evals=local_evals, start=start, backend=backend,
