@@ -482,6 +482,13 @@ def test_stopped_dask_scheduler_ends_with_scheduler_lost(tmp_path: Path) -> None
     done = ExperimentStore(store_path).done_run_ids()
     message = str(caught.value)
     assert message.startswith(f"lost the Dask scheduler at {address}")
-    assert f"{len(done)} of {len(runs)} runs are saved in {store_path}" in message
-    assert 2 <= len(done) < len(runs)
+    # The message counts the runs saved when the loss was noticed; a part already on its way
+    # may land while the execution winds down, so the store can hold a few more, never fewer.
+    import re
+
+    said = re.search(
+        rf"(\d+) of {len(runs)} runs are saved in {re.escape(str(store_path))}", message
+    )
+    assert said is not None, message
+    assert 2 <= int(said.group(1)) <= len(done) < len(runs)
     assert pd.read_parquet(store_path / SUMMARY)["run_id"].is_unique
