@@ -197,10 +197,12 @@ def clash(
     weights = [g.lethality * (f + r) for g, f, r in fighters]
     present = sum(f + r for _, f, r in fighters)
     weight = sum(weights)
+    decay = math.exp(-1.0 / p.clustering_months)
     if present <= 0.0 or weight <= 0.0:
-        country.excitation *= math.exp(-1.0 / p.clustering_months)
+        country.excitation *= decay
         country.abuse_events = 0
         return
+    u = rounding.tolist()
     z = country.zone_control
     people = max(country.exposed_people, 1.0)
     hidden = min(1.0, present / people)  # insurgents' share of the zone's people
@@ -214,50 +216,46 @@ def clash(
 
     # 1. Attrition of insurgents (aimed and area fire) and bystanders in battle.
     aimed_state = aimed_militia = 0.0
-    collateral: dict[str, float] = {}
+    powers = [f.troops * f.effectiveness for f in forces]  # combat power, te
+    collateral: list[float] = []  # bystanders killed by each force, persons
     exposure = 0.0
     found = present / (present + p.search_fighters)  # share of aimed fire that finds a target
     open_ground = p.holding_visibility * (1.0 - z)  # targets holding ground in the open
-    for force in forces:
-        engaged = force.power * intensity
-        hits = (
-            p.kill_rate
-            * force.power
-            * (force.intelligence * found + open_ground + (1.0 - force.intelligence) * hidden)
-        )
+    kill_rate = p.kill_rate
+    area_rate = kill_rate * p.collateral_ratio
+    for force, power in zip(forces, powers, strict=True):
+        iota = force.intelligence
+        hits = kill_rate * power * (iota * found + open_ground + (1.0 - iota) * hidden)
         if force.non_state:
             aimed_militia += hits
         else:
             aimed_state += hits
-        area = p.kill_rate * p.collateral_ratio * engaged * (1.0 - force.intelligence)
-        collateral[force.actor] = area * force.harm * (1.0 - hidden)
+        area = area_rate * (power * intensity) * (1.0 - iota)
+        collateral.append(area * force.harm * (1.0 - hidden))
         exposure += force.troops * force.exposure
     killed = (aimed_state + aimed_militia) * battle_noise
     cap = 0.5 * present
     scale = cap / killed if killed > cap else 1.0
-    killed_state = whole(aimed_state * battle_noise * scale, rounding.item(0))
-    killed_militia = whole(aimed_militia * battle_noise * scale, rounding.item(1))
-    lost = [0.0] * len(fighters)
-    for i, w in enumerate(weights):
-        lost[i] += (killed_state + killed_militia) * w / weight
-    for force in forces:
-        bystanders = whole(collateral[force.actor] * battle_noise, rounding.item(2))
-        collateral[force.actor] = bystanders
-    state_actors = [f for f in forces if not f.non_state]
-    power_state = sum(f.power for f in state_actors)
-    for force in state_actors:
-        share = force.power / power_state if power_state > 0.0 else 0.0
-        toll.add("state_based", force.actor, killed_state * share + collateral[force.actor])
-    for force in forces:
+    killed_state = whole(aimed_state * battle_noise * scale, u[0])
+    killed_militia = whole(aimed_militia * battle_noise * scale, u[1])
+    killed_all = killed_state + killed_militia
+    lost = [0.0 + killed_all * w / weight for w in weights]
+    collateral = [whole(c * battle_noise, u[2]) for c in collateral]
+    power_state = sum(w for f, w in zip(forces, powers, strict=True) if not f.non_state)
+    for force, power, bystanders in zip(forces, powers, collateral, strict=True):
+        if not force.non_state:
+            share = power / power_state if power_state > 0.0 else 0.0
+            toll.add("state_based", force.actor, killed_state * share + bystanders)
+    for force, bystanders in zip(forces, collateral, strict=True):
         if force.non_state:
-            toll.add("non_state", force.actor, killed_militia + collateral[force.actor])
-    toll.fighters += killed_state + killed_militia
-    toll.civilians += sum(collateral.values())
+            toll.add("non_state", force.actor, killed_militia + bystanders)
+    toll.fighters += killed_all
+    toll.civilians += sum(collateral)
 
     # 2. Insurgent fire on state-side forces (routine), split by exposure.
     routine = p.insurgent_fire * weight * offensive * battle_noise
     # 4a. A massed attack on a base or town: its defenders die unless defended.
-    u_attack, u_attack_size = events.item(0), events.item(1)
+    u_attack, u_attack_size, u_massacre, u_massacre_size = events.tolist()
     attack_rate = p.mass_attack_rate * weight / 1000.0 * excitation
     defenders = attackers = 0.0
     if u_attack < 1.0 - math.exp(-attack_rate):
@@ -265,7 +263,7 @@ def clash(
         defenders = size * country.base_defence
         attackers = min(p.attacker_loss_ratio * size, cap)
         mass_events += 1
-    soldiers = whole(routine + defenders, rounding.item(3))
+    soldiers = whole(routine + defenders, u[3])
     if exposure > 0.0 and soldiers > 0.0:
         # Whole persons per force: each its floor share, the remainder to the most exposed.
         shares = [soldiers * f.troops * f.exposure / exposure for f in forces]
@@ -280,25 +278,25 @@ def clash(
             for (group, _, _), w in zip(fighters, weights, strict=True):
                 toll.add(category, group.group_id, killed * w / weight)
         toll.soldiers += soldiers
+    main = _index_largest(weights)  # the strongest group: massed attacks and massacres
     if attackers > 0.0:
-        attackers = whole(attackers, rounding.item(4))
-        lost[_index_largest(weights)] += attackers
+        attackers = whole(attackers, u[4])
+        lost[main] += attackers
         toll.fighters += attackers
         toll.add("state_based", STATE, attackers)
 
     # 3 and 4b. Insurgents' violence against civilians: routine and massacres.
-    kalyvas = p.insurgent_selective * selective(1.0 - z) + p.insurgent_terror * z * (
-        1.0 - p.insurgent_information
-    )
-    factor = selective(1.0 - z) + z * (1.0 - p.insurgent_information)
+    contested = selective(1.0 - z)
+    informed = 1.0 - p.insurgent_information
+    kalyvas = p.insurgent_selective * contested + p.insurgent_terror * z * informed
+    factor = contested + z * informed
     massacre = 0.0
-    u_massacre, u_massacre_size = events.item(2), events.item(3)
     if u_massacre < 1.0 - math.exp(-p.massacre_rate * weight / 1000.0 * factor * excitation):
         massacre = event_size(u_massacre_size, p)
         mass_events += 1
-    main = _index_largest(weights)  # the massacre is the strongest group's
+    u_civilians = u[5]
     for i, (group, _, _) in enumerate(fighters):
-        dead = whole(weights[i] * kalyvas * civilian_noise, rounding.item(5))
+        dead = whole(weights[i] * kalyvas * civilian_noise, u_civilians)
         if i == main:
             dead += math.floor(massacre)
         toll.add("one_sided", group.group_id, dead)
@@ -306,15 +304,17 @@ def clash(
 
     # 4c. Massacres by state-side forces (selective where control is dominant, indiscriminate
     # where it is lost).
-    abused = sum(collateral[f.actor] for f in forces)
+    abused = sum(collateral)
+    abuse_rate = p.state_abuse_rate
+    selective_z = selective(z)
     for force in forces:
         rate = (
-            p.state_abuse_rate
+            abuse_rate
             * force.troops
             / 1000.0
             * intensity
             * force.harm
-            * (selective(z) + indiscriminate(z, force.intelligence))
+            * (selective_z + (1.0 - z) * (1.0 - force.intelligence))
             * excitation
         )
         if rate > 0.0 and massacres.item(2 * force.slot) < 1.0 - math.exp(-rate):
@@ -330,9 +330,7 @@ def clash(
     for i, (group, based, raiding) in enumerate(fighters):
         if lost[i] > 0.0:
             group.take_losses(country, lost[i], based, raiding)
-    country.excitation = (country.excitation + p.clustering_jump * mass_events) * math.exp(
-        -1.0 / p.clustering_months
-    )
+    country.excitation = (country.excitation + p.clustering_jump * mass_events) * decay
 
 
 def force_loss(country: Country, force: Force, dead: float) -> None:
