@@ -22,6 +22,7 @@ from sim.studies.observed import (
     UCDP_FILE,
     VIOLENCE_TYPES,
     coup_base_rate,
+    ged_battle_deaths,
     ged_by_region,
     ged_monthly,
     load_coups,
@@ -161,6 +162,7 @@ def test_ged_events_keep_the_published_values() -> None:
     assert list(events.columns) == [
         "date_start", "year", "month", "type_of_violence", "adm_1",
         "best", "low", "high", "side_a", "side_b",
+        "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown",
     ]  # fmt: skip
     raw = pd.read_csv(GED_NIGERIA_FILE)
     assert len(events) == len(raw) == 3734
@@ -175,6 +177,25 @@ def test_ged_events_keep_the_published_values() -> None:
     # kept as published, quirks included: in 64 events best lies outside low-high
     outside = (events["best"] < events["low"]) | (events["best"] > events["high"])
     assert outside.sum() == 64
+
+
+def test_ged_battle_deaths_split_the_state_based_deaths() -> None:
+    """Soldiers, fighters, civilians and unknown add up to each year's state-based deaths
+    (UCDP's best estimate is the sum of its parts), and the government's side is Nigeria's
+    (or, in a few border events, Cameroon's)."""
+    events = load_ged_nigeria()
+    battles = ged_battle_deaths(events)
+    assert list(battles.columns) == [
+        "country", "year", "soldiers", "fighters", "civilians", "unknown"
+    ]  # fmt: skip
+    assert battles["year"].tolist() == list(range(2012, 2020))
+    state_based = events[events["type_of_violence"] == "state_based"]
+    per_year = state_based.groupby("year")["best"].sum()
+    parts = battles.set_index("year")[["soldiers", "fighters", "civilians", "unknown"]]
+    assert (parts.sum(axis=1) == per_year).all()
+    assert set(state_based["side_a"]) <= {"Government of Nigeria", "Government of Cameroon"}
+    # the insurgents lost more than the state in every year
+    assert (battles["fighters"] > battles["soldiers"]).all()
 
 
 def test_ged_monthly_and_by_region_add_up_to_the_events() -> None:

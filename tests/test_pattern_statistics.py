@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from sim.studies.observed import UCDP_FILE, load_ucdp
 from sim.studies.patterns import (
     coverage,
+    exchange_ratio,
     first_year_above,
     halving_share,
     one_sided_share,
@@ -63,6 +64,23 @@ def test_ratio_on_a_hand_made_table() -> None:
     assert math.isnan(ratio(t, "BBB", 2013, 2012))
     with pytest.raises(ValueError, match="AAA, year 2020"):
         ratio(t, "AAA", 2020, 2012)
+
+
+def test_exchange_ratio_on_a_hand_made_table() -> None:
+    t = pd.DataFrame(
+        {"country": ["AAA", "AAA", "AAA", "BBB"], "year": [2012, 2013, 2014, 2012],
+         "fighters": [30.0, 50.0, 20.0, 5.0], "soldiers": [10.0, 10.0, 0.0, 0.0]}
+    )  # fmt: skip
+    assert exchange_ratio(t, "AAA", [2012, 2013]) == 4.0
+    assert exchange_ratio(t, "AAA", range(2012, 2015)) == 5.0
+    assert exchange_ratio(t, "BBB", [2012]) == math.inf
+    with pytest.raises(ValueError, match="no rows for AAA"):
+        exchange_ratio(t, "AAA", [2020])
+    with pytest.raises(ValueError, match="missing column"):
+        exchange_ratio(t.drop(columns="soldiers"), "AAA", [2012])
+    doubled = t.assign(replicate=1, fighters=t["fighters"] * 2)
+    per_replicate = pd.concat([t.assign(replicate=0), doubled])
+    assert exchange_ratio(per_replicate, "AAA", [2012, 2013]).tolist() == [4.0, 8.0]
 
 
 def test_halving_share_on_a_hand_made_table() -> None:

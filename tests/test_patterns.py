@@ -190,6 +190,37 @@ def test_baseline_coastal_states_hold(tmp_path) -> None:
     assert ((lowest >= 0.85).all(axis=1)).mean() >= 0.8, lowest.describe()
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "known miss (model v2 as calibrated): the state's forces lose more soldiers than they "
+        "kill fighters; the fit gets its state-based deaths from soldiers and bystanders, "
+        "not from attrition of insurgents (issue 10 notes)"
+    ),
+)
+def test_forces_wear_the_insurgents_down_as_in_nigeria(runs) -> None:
+    """Fighters killed per state-side soldier killed in Nigeria, 2012-2019: the median over
+    replicates is within a factor of two of UCDP's event data (12,981 / 2,324 = 5.6). The
+    model's soldiers include militia members killed (the CJTF), whom UCDP counts on
+    neither side of a state-based event, so its ratio errs low, never high, by that."""
+    from sim.studies.observed import ged_battle_deaths, load_ged_nigeria
+
+    years = range(2012, 2020)
+    seen = patterns.exchange_ratio(ged_battle_deaths(load_ged_nigeria()), "NGA", years)
+    assert 3.0 < seen < 8.0
+    nga = runs[runs["country"].astype(str) == "NGA"]
+    table = (
+        nga.assign(year=nga["date"].dt.year, country="NGA")
+        .groupby(["replicate", "country", "year"], as_index=False)[
+            ["fighters_killed", "soldier_deaths"]
+        ]
+        .sum()
+        .rename(columns={"fighters_killed": "fighters", "soldier_deaths": "soldiers"})
+    )
+    ratios = patterns.exchange_ratio(table, "NGA", years)
+    assert seen / 2 <= ratios.median() <= seen * 2, ratios.describe()
+
+
 def test_coup_hazard_matches_the_coup_record(runs) -> None:
     """The hazard the historical run records (coups are scheduled there, the hazard scored):
     summed over 2012-2019 and the ten countries, it is the expected number of successful

@@ -155,6 +155,32 @@ def one_sided_share(table: pd.DataFrame, country: str, year: int) -> float | pd.
     return _per_replicate(table, one)
 
 
+def exchange_ratio(table: pd.DataFrame, country: str, years: Iterable[int]) -> float | pd.Series:
+    """Insurgent fighters killed per state-side soldier killed over ``years`` in a country.
+
+    Definition: sum of ``fighters`` / sum of ``soldiers`` over the country's rows in
+    ``years`` (infinite if no soldier died, NaN if no one did), both persons. The observed table is
+    :func:`sim.studies.observed.ged_battle_deaths` (UCDP's ``deaths_b`` over ``deaths_a`` in
+    state-based events: 12,981 / 2,324 = 5.6 for Nigeria 2012-2019); a simulated one has the
+    model's ``fighters_killed`` and ``soldier_deaths`` under these names. The exchange ratio
+    says whether the state's forces fight well enough to wear an insurgency down, which no
+    total of deaths can tell.
+
+    Raises:
+        ValueError: if a needed column is missing or the country has no row in ``years``.
+    """
+    _check(table, ("fighters", "soldiers"))
+    wanted = set(years)
+
+    def one(part: pd.DataFrame) -> float:
+        rows = part[(part["country"].astype(str) == country) & part["year"].isin(wanted)]
+        if rows.empty:
+            raise ValueError(f"no rows for {country} in the years {sorted(wanted)}")
+        return _divide(float(rows["fighters"].sum()), float(rows["soldiers"].sum()))
+
+    return _per_replicate(table, one)
+
+
 def first_year_above(
     table: pd.DataFrame, country: str, threshold: float = 100.0
 ) -> int | pd.Series | None:
