@@ -18,6 +18,7 @@ from sim.studies.calibration import (
     PARAMETER_FILE,
     YearlyDeathsSimulator,
     log_deaths_loss,
+    observed_exchange,
     observed_table,
 )
 from tests.support import ROOT, sahel
@@ -60,6 +61,31 @@ def test_loss_grows_with_the_distance_from_the_range_and_the_category_error() ->
     assert loss(pd.concat([exact, cats])) == pytest.approx(0.25)
 
 
+def test_exchange_term_is_the_squared_log_error_of_the_ratio() -> None:
+    """With the categories and totals exact, the loss is the exchange term alone: zero at
+    UCDP's ratio, (log 2)^2 at twice or half of it (on the offset scale), and absent without
+    an observed ratio."""
+    obs = observed_table()
+    years = sorted(set(obs["year"]))
+    seen = observed_exchange()
+    assert 3.0 < seen < 8.0
+    loss = log_deaths_loss(obs, exchange=seen)
+
+    def with_losses(factor: float) -> pd.DataFrame:
+        summary = _observed_summary(obs)
+        soldiers = 100.0  # per year: (8 x 100 + 10) soldiers, the fighters to match
+        fighters = (factor * seen * (len(years) * soldiers + 10.0) - 10.0) / len(years)
+        for y in years:
+            summary[f"soldiers_killed_NGA_{y}"] = soldiers
+            summary[f"fighters_killed_NGA_{y}"] = fighters
+        return summary
+
+    assert loss(with_losses(1.0)) == pytest.approx(0.0, abs=1e-12)
+    assert loss(with_losses(2.0)) == pytest.approx(np.log(2.0) ** 2)
+    assert loss(with_losses(0.5)) == pytest.approx(np.log(2.0) ** 2)
+    assert log_deaths_loss(obs)(with_losses(0.5)) == 0.0
+
+
 def test_yearly_deaths_summary_matches_the_country_table() -> None:
     sim = YearlyDeathsSimulator("historical_2012", months=24)
     tables = sim.simulate({}, seed=4)
@@ -67,7 +93,11 @@ def test_yearly_deaths_summary_matches_the_country_table() -> None:
     cty = tables["countries"]
     mali_2013 = cty[(cty["country"] == "MLI") & (cty["date"].dt.year == 2013)]["fatalities"].sum()
     assert summary["deaths_MLI_2013"] == mali_2013
-    assert len(summary) == 4 * 2 * 10  # deaths and three categories, two years, ten countries
+    # deaths, three categories, fighters and soldiers killed; two years, ten countries
+    assert len(summary) == 6 * 2 * 10
+    nga = cty[(cty["country"] == "NGA") & (cty["date"].dt.year == 2012)]
+    assert summary["fighters_killed_NGA_2012"] == nga["fighters_killed"].sum()
+    assert summary["soldiers_killed_NGA_2012"] == nga["soldier_deaths"].sum()
     assert summary["deaths_MLI_2013"] == pytest.approx(
         sum(summary[f"{k}_MLI_2013"] for k in CATEGORIES)
     )

@@ -88,12 +88,13 @@ class YearlyDeathsSimulator(SahelSimulator):
 
     def identity(self) -> dict[str, Any]:
         """As the Sahel simulator's, plus the kind of summary."""
-        return {**super().identity(), "summary": "yearly_deaths"}
+        return {**super().identity(), "summary": "yearly_deaths_and_battle_losses"}
 
     def summarise(self, tables: Mapping[str, pd.DataFrame]) -> dict[str, float]:
         """Deaths per year in each country, in all and by UCDP category
-        (``deaths_<ISO3>_<year>``, ``state_based_<ISO3>_<year>``, ...; only whole calendar
-        years simulated)."""
+        (``deaths_<ISO3>_<year>``, ``state_based_<ISO3>_<year>``, ...), and the fighters and
+        soldiers killed (``fighters_killed_<ISO3>_<year>``, ``soldiers_killed_<ISO3>_<year>``);
+        only whole calendar years simulated."""
         cty = tables["countries"]
         months = cty.groupby(cty["date"].dt.year)["month"].nunique()
         deaths = yearly_deaths(cty)
@@ -102,6 +103,14 @@ class YearlyDeathsSimulator(SahelSimulator):
         for column in ("deaths", *CATEGORIES):
             for iso, year, d in deaths[["country", "year", column]].itertuples(index=False):
                 out[f"{column}_{iso}_{year}"] = float(d)
+        battles = cty.groupby([cty["country"].astype(str), cty["date"].dt.year], observed=True)[
+            list(BATTLE_LOSSES)
+        ].sum()
+        whole_years = set(months[months == 12].index)
+        for iso, year, *losses in battles.reset_index().itertuples(index=False):
+            if year in whole_years:
+                for name, value in zip(BATTLE_LOSSES.values(), losses, strict=True):
+                    out[f"{name}_{iso}_{year}"] = float(value)
         return out
 
 
@@ -129,22 +138,47 @@ def observed_table(years: Sequence[int] = CALIBRATION_YEARS) -> pd.DataFrame:
     return obs[obs["year"].isin(years)][keep].reset_index(drop=True)
 
 
+BATTLE_LOSSES: dict[str, str] = {"fighters_killed": "fighters_killed",
+                                 "soldier_deaths": "soldiers_killed"}  # fmt: skip
+"""Country metric -> summary name of the two sides' losses that the exchange ratio compares."""
+
+EXCHANGE_COUNTRY = "NGA"
+"""The country whose exchange ratio is fitted: the one with UCDP event data bundled."""
+
+
+def observed_exchange(years: Sequence[int] = CALIBRATION_YEARS) -> float:
+    """UCDP's fighters killed per government soldier killed in Nigeria's state-based events
+    over ``years`` (:func:`sim.studies.patterns.exchange_ratio`; 5.6 for 2012-2019)."""
+    from sim.studies.observed import ged_battle_deaths, load_ged_nigeria
+    from sim.studies.patterns import exchange_ratio
+
+    table = ged_battle_deaths(load_ged_nigeria(), EXCHANGE_COUNTRY)
+    ratio = exchange_ratio(table, EXCHANGE_COUNTRY, years)
+    assert isinstance(ratio, float)  # the observed table has no replicates
+    return ratio
+
+
 LOSS_OFFSET = 10.0
 """Deaths per year added before taking logs in the loss: differences between quiet years
 (0 against 3 deaths) count little, differences between 100 and 1,000 deaths count fully."""
 
 
 def log_deaths_loss(
-    observed: pd.DataFrame, offset: float = LOSS_OFFSET
+    observed: pd.DataFrame, offset: float = LOSS_OFFSET, exchange: float | None = None
 ) -> Callable[[pd.DataFrame], float]:
     """The loss against ``observed`` (UCDP country-years, :func:`observed_table`).
 
     With m(x) = mean over replicates of log(offset + x) for a model quantity x:
         loss = mean over country-years of d(m(deaths), [log(offset + low), log(offset + high)])^2
-             + mean over country-years and categories of (m(category) - log(offset + UCDP))^2,
+             + mean over country-years and categories of (m(category) - log(offset + UCDP))^2
+             + (log(Fbar / Sbar) - log(exchange))^2,
     d the distance from the interval (0 inside UCDP's low-high range of the total). The
     first term asks for totals within UCDP's uncertainty, the second for the split between
-    state-based, non-state and one-sided violence.
+    state-based, non-state and one-sided violence, the third (when ``exchange`` is given)
+    for the exchange ratio of :data:`EXCHANGE_COUNTRY` over the observed years: Fbar and
+    Sbar the mean over replicates of the fighters and soldiers killed there, summed over
+    the years. No total of deaths can tell forces that wear insurgents down from forces
+    that lose soldiers and kill bystanders; the exchange ratio can.
     """
     keys = list(zip(observed["country"], observed["year"], strict=True))
     totals = [f"deaths_{c}_{y}" for c, y in keys]
@@ -161,7 +195,15 @@ def log_deaths_loss(
         for columns, target in zip(parts, targets, strict=True):
             m = np.log(offset + summary.reindex(columns=columns).to_numpy(dtype=float)).mean(0)
             split += float(np.mean((m - target) ** 2))
-        return value + split / len(CATEGORIES)
+        value += split / len(CATEGORIES)
+        if exchange is not None:
+            years = sorted(set(observed["year"]))
+            fighters = [f"fighters_killed_{EXCHANGE_COUNTRY}_{y}" for y in years]
+            soldiers = [f"soldiers_killed_{EXCHANGE_COUNTRY}_{y}" for y in years]
+            f = summary.reindex(columns=fighters).to_numpy(dtype=float).sum(1).mean()
+            s = summary.reindex(columns=soldiers).to_numpy(dtype=float).sum(1).mean()
+            value += float(np.log((f + offset) / (s + offset)) - np.log(exchange)) ** 2
+        return value
 
     return loss
 
@@ -258,7 +300,8 @@ def calibrate_historical(
     store = folder.store("runs", study_manifest("calibration runs", settings, []))
     start = defaults  # "loss before" is the loss at the documented defaults
     result = calibrate(
-        sim, FREE_PARAMETERS, log_deaths_loss(observed), store, reps=reps, root_seed=root,
+        sim, FREE_PARAMETERS, log_deaths_loss(observed, exchange=observed_exchange()), store,
+        reps=reps, root_seed=root,
         lhs_points=lhs_points, local_evals=local_evals, start=start, backend=backend,
         workers=workers, scheduler=scheduler, progress=progress,
     )  # fmt: skip
@@ -347,7 +390,10 @@ def _summary(
         "loss_definition": "mean over country-years of the squared distance of the mean over"
         f" replicates of log({LOSS_OFFSET:g} + model deaths per year) from UCDP's"
         f" [log({LOSS_OFFSET:g} + low), log({LOSS_OFFSET:g} + high)], plus the mean over"
-        " country-years and UCDP categories of the squared log difference by category",
+        " country-years and UCDP categories of the squared log difference by category, plus"
+        f" the squared log difference of {EXCHANGE_COUNTRY}'s exchange ratio (fighters per"
+        f" soldier killed, {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}) from UCDP GED's"
+        f" {observed_exchange():.2f}",
         "method": result.method,
         "settings": result.settings,
         "loss_before": round(result.start_loss, 6) if result.start_loss is not None else None,
