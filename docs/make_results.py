@@ -79,8 +79,9 @@ def calibration_block() -> str:
         f"The calibration in use (`scenarios/parameters/calibrated.yaml`, created "
         f"{str(info['created'])[:16].replace('T', ' ')} UTC; {info['method']}) made "
         f"{info['runs']:,} distinct runs (the header's {float(info['seconds']):.0f} s of wall "
-        f"time is that of its last, resumed, pass). The loss (totals outside UCDP's low-high "
-        f"range plus the error by category, both on the log(10 + deaths) scale) "
+        f"time is that of its last pass). The loss (totals outside UCDP's low-high range, the "
+        f"error by category, both on the log(10 + deaths) scale, and the log error of "
+        f"Nigeria's exchange ratio, fighters per soldier killed) "
         f"{'fell' if after < before else 'rose'} from {before:.3f} at the documented defaults "
         f"to {after:.3f}.",
         "",
