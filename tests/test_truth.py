@@ -257,7 +257,7 @@ def test_no_result_is_stated_in_static_prose(path: Path) -> None:
 
 # --- examples span the values in use ---------------------------------------------------------
 
-RANGE = re.compile(r"\b([a-z_]+)=(-?[\d.]+):(-?[\d.]+)(?::(\d+))?")
+RANGE = re.compile(r"\b([a-z_]+)=(-?[\d.]+(?:e[+-]?\d+)?):(-?[\d.]+(?:e[+-]?\d+)?)(?::(\d+))?")
 
 
 def range_examples(path: Path) -> list[tuple[str, float, float]]:
