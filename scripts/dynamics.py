@@ -32,16 +32,16 @@ def overrides(settings: list[str], installed: dict[str, float]) -> dict[str, flo
     """Parse ``name=value`` and ``name*factor`` into values, checked against the ranges."""
     out: dict[str, float] = {}
     for text in settings:
-        if "=" in text:
-            name, value = text.split("=", 1)
-            number = float(value)
-        elif "*" in text:
-            name, factor = text.split("*", 1)
-            number = installed[name] * float(factor)
-        else:
+        scaled = "=" not in text
+        name, _, value = text.partition("*" if scaled else "=")
+        if not value:
             raise SystemExit(f"--set {text}: expected name=value or name*factor")
         if name not in installed:
             raise SystemExit(f"--set {text}: no parameter named {name!r}")
+        try:
+            number = installed[name] * float(value) if scaled else float(value)
+        except ValueError:
+            raise SystemExit(f"--set {text}: {value!r} is not a number") from None
         lo, hi = parameter_bounds(name)
         if not lo <= number <= hi:
             raise SystemExit(f"--set {text}: {number:g} is outside {name}'s range [{lo}, {hi}]")

@@ -291,6 +291,7 @@ def calibrate_historical(
     base = with_parameters(spec, **defaults)
     sim = YearlyDeathsSimulator(base, months=months)
     observed = observed_table()
+    exchange = observed_exchange()
     root = spec.seed if seed is None else seed
     settings = {"scenario": spec.name, "simulator": sim.identity(), "root_seed": root,
                 "reps": reps, "lhs_points": lhs_points, "local_evals": local_evals,
@@ -300,7 +301,7 @@ def calibrate_historical(
     store = folder.store("runs", study_manifest("calibration runs", settings, []))
     start = defaults  # "loss before" is the loss at the documented defaults
     result = calibrate(
-        sim, FREE_PARAMETERS, log_deaths_loss(observed, exchange=observed_exchange()), store,
+        sim, FREE_PARAMETERS, log_deaths_loss(observed, exchange=exchange), store,
         reps=reps, root_seed=root,
         lhs_points=lhs_points, local_evals=local_evals, start=start, backend=backend,
         workers=workers, scheduler=scheduler, progress=progress,
@@ -312,7 +313,7 @@ def calibrate_historical(
         fit[["country", "year", "median", "low", "high"]], observed, folder, "fit.png",
         title="Calibration fit: model (median, 90% band) vs UCDP, 2012-2019",
     )  # fmt: skip
-    summary = _summary(spec, result, observed, fit_reps=fit_reps, months=months)
+    summary = _summary(spec, result, observed, exchange, fit_reps=fit_reps, months=months)
     info = folder.update_manifest(**summary)
     folder.write_text("calibrated.yaml", parameter_file_text(result.best, info))
     folder.finish()
@@ -375,7 +376,13 @@ def parameter_file_text(values: dict[str, float], manifest: dict[str, Any]) -> s
 
 
 def _summary(
-    spec: Scenario, result: CalibrationResult, observed: pd.DataFrame, *, fit_reps: int, months: int
+    spec: Scenario,
+    result: CalibrationResult,
+    observed: pd.DataFrame,
+    exchange: float,
+    *,
+    fit_reps: int,
+    months: int,
 ) -> dict[str, Any]:
     """What the calibration found, for its manifest."""
     from sim.scenario import scenario_hash
@@ -393,7 +400,7 @@ def _summary(
         " country-years and UCDP categories of the squared log difference by category, plus"
         f" the squared log difference of {EXCHANGE_COUNTRY}'s exchange ratio (fighters per"
         f" soldier killed, {CALIBRATION_YEARS[0]}-{CALIBRATION_YEARS[-1]}) from UCDP GED's"
-        f" {observed_exchange():.2f}",
+        f" {exchange:.2f}",
         "method": result.method,
         "settings": result.settings,
         "loss_before": round(result.start_loss, 6) if result.start_loss is not None else None,

@@ -239,7 +239,7 @@ def clash(
     killed_state = whole(aimed_state * battle_noise * scale, u[0])
     killed_militia = whole(aimed_militia * battle_noise * scale, u[1])
     killed_all = killed_state + killed_militia
-    lost = [0.0 + killed_all * w / weight for w in weights]
+    lost = [killed_all * w / weight for w in weights]
     collateral = [whole(c * battle_noise, u[2]) for c in collateral]
     power_state = sum(w for f, w in zip(forces, powers, strict=True) if not f.non_state)
     for force, power, bystanders in zip(forces, powers, collateral, strict=True):
@@ -294,9 +294,8 @@ def clash(
     if u_massacre < 1.0 - math.exp(-p.massacre_rate * weight / 1000.0 * factor * excitation):
         massacre = event_size(u_massacre_size, p)
         mass_events += 1
-    u_civilians = u[5]
     for i, (group, _, _) in enumerate(fighters):
-        dead = whole(weights[i] * kalyvas * civilian_noise, u_civilians)
+        dead = whole(weights[i] * kalyvas * civilian_noise, u[5])
         if i == main:
             dead += math.floor(massacre)
         toll.add("one_sided", group.group_id, dead)
@@ -314,7 +313,7 @@ def clash(
             / 1000.0
             * intensity
             * force.harm
-            * (selective_z + (1.0 - z) * (1.0 - force.intelligence))
+            * (selective_z + indiscriminate(z, force.intelligence))
             * excitation
         )
         if rate > 0.0 and massacres.item(2 * force.slot) < 1.0 - math.exp(-rate):
